@@ -1,0 +1,112 @@
+//! The console's functions: `engines px interrupt`.
+//!
+//! Each checks its arguments, calls the [`Client`](crate::client::Client), and converts
+//! values with `convert`. A request that fails on some engines raises one error whose
+//! text is the composite error display, so a script can `try`/`catch` it and a batch run
+//! prints it whole.
+
+use super::convert;
+use crate::client::parse_targets;
+use crate::console::{check_size, display, Shared};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, NativeCallContext};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+type Res<T> = Result<T, Box<EvalAltResult>>;
+
+fn error(ctx: &NativeCallContext, msg: String) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(msg.into(), ctx.call_position()).into()
+}
+
+/// Reads a targets argument: an engine id or an array of them.
+fn targets_arg(
+    ctx: &NativeCallContext,
+    shared: &RefCell<Shared>,
+    t: Option<Dynamic>,
+) -> Res<Vec<usize>> {
+    let n = shared.borrow().client.engines();
+    let ids: Option<Vec<i64>> = match t {
+        None => None,
+        Some(d) if d.is_int() => Some(vec![d.as_int().expect("checked")]),
+        Some(d) if d.is_array() => Some(
+            d.into_array()
+                .expect("checked")
+                .into_iter()
+                .map(|x| {
+                    x.as_int()
+                        .map_err(|_| error(ctx, format!("targets: '{x}' is not an engine id")))
+                })
+                .collect::<Res<_>>()?,
+        ),
+        Some(d) => {
+            return Err(error(
+                ctx,
+                format!(
+                    "targets: expected an engine id or an array of them, not {}",
+                    d.type_name()
+                ),
+            ))
+        }
+    };
+    parse_targets(ids.as_deref(), n).map_err(|m| error(ctx, m))
+}
+
+fn px(
+    ctx: &NativeCallContext,
+    shared: &RefCell<Shared>,
+    code: &str,
+    t: Option<Dynamic>,
+) -> Res<Array> {
+    check_size(code).map_err(|m| error(ctx, m))?;
+    let targets = targets_arg(ctx, shared, t)?;
+    let values = {
+        let mut s = shared.borrow_mut();
+        s.client
+            .execute(code, &targets, "px")
+            .map_err(|e| error(ctx, display::composite(&e)))?
+    };
+    let s = shared.borrow();
+    values
+        .into_iter()
+        .map(|v| convert::to_dynamic(v, &s.lib).map_err(|e| error(ctx, e.to_string())))
+        .collect()
+}
+
+/// Registers the console functions, bound to the console's shared state.
+pub fn register(engine: &mut Engine, shared: &Rc<RefCell<Shared>>) {
+    // `engines()`: the engine ids, `[0, 1, ...]`.
+    let sh = shared.clone();
+    engine.register_fn("engines", move || -> Array {
+        (0..sh.borrow().client.engines() as i64)
+            .map(Dynamic::from)
+            .collect()
+    });
+    // `px(code)`: runs `code` on every engine; an array of their values.
+    let sh = shared.clone();
+    engine.register_fn("px", move |ctx: NativeCallContext, code: &str| {
+        px(&ctx, &sh, code, None)
+    });
+    // `px(code, targets)`: the same on some engines (an id or an array of ids).
+    let sh = shared.clone();
+    engine.register_fn(
+        "px",
+        move |ctx: NativeCallContext, code: &str, t: Dynamic| px(&ctx, &sh, code, Some(t)),
+    );
+    // `interrupt()`: interrupts what every engine is running.
+    let sh = shared.clone();
+    engine.register_fn("interrupt", move || {
+        let mut s = sh.borrow_mut();
+        let all: Vec<usize> = (0..s.client.engines()).collect();
+        s.client.interrupt(&all);
+    });
+    // `interrupt(targets)`: interrupts what these engines are running.
+    let sh = shared.clone();
+    engine.register_fn(
+        "interrupt",
+        move |ctx: NativeCallContext, t: Dynamic| -> Res<()> {
+            let targets = targets_arg(&ctx, &sh, Some(t))?;
+            sh.borrow_mut().client.interrupt(&targets);
+            Ok(())
+        },
+    );
+}

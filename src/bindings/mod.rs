@@ -1,0 +1,11 @@
+//! Registration of pshell's functions into Rhai, and value conversion.
+//!
+//! These modules are thin: each registered function checks and converts its arguments
+//! and calls plain Rust in `engine`, `client` or the data-structure modules.
+//! - [`convert`]: `Dynamic` ↔ protocol `Value`.
+//! - [`spmd`]: `rank size barrier bcast allreduce allgather send recv` on engines.
+//! - [`console_api`]: `engines px interrupt ...` on the console.
+
+pub mod console_api;
+pub mod convert;
+pub mod spmd;

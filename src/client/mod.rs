@@ -1,0 +1,393 @@
+//! The console's side of the conversation with the engines.
+//!
+//! [`Client`] sends requests, keeps track of those in flight (several may be, each
+//! matched to its replies by id), hands printed output to a sink as it arrives, and
+//! turns replies into values or one [`CompositeError`]. It also does the two things only
+//! the console can see: it tells engines still inside a request that others have left it
+//! (so their collectives fail instead of waiting forever), and it forwards interrupts.
+//! It knows nothing of Rhai: values are protocol [`Value`]s.
+
+mod targets;
+
+pub use targets::parse_targets;
+
+use crate::protocol::{
+    Message, Output, Peer, RemoteError, Reply, Request, RequestKind, Value, VERSION,
+};
+use crate::transport::Transport;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long after the first engine leaves a request the others are told about it.
+const PEER_NOTICE_AFTER: Duration = Duration::from_millis(20);
+
+/// What an engine said about itself when it started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineInfo {
+    pub host: String,
+    pub pid: u32,
+}
+
+/// The errors of one request, from every engine that failed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompositeError {
+    /// What was run ("px", a file name...) and its code, for carets.
+    pub origin: String,
+    pub code: Option<Arc<str>>,
+    /// How many engines ran the request.
+    pub engines: usize,
+    pub errors: Vec<RemoteError>,
+}
+
+/// Why the client could not start or go on.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// An engine did not say hello in time, or spoke another protocol version.
+    Handshake(String),
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::Handshake(m) => write!(f, "engines did not start: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+struct Pending {
+    targets: Vec<usize>,
+    replies: HashMap<usize, Reply>,
+    first_reply: Option<Instant>,
+    /// Engines whose departure was already announced to the others.
+    announced: HashSet<usize>,
+}
+
+/// Receives engines' printed output as it arrives.
+pub type OutputSink = Box<dyn FnMut(&Output)>;
+
+pub struct Client {
+    transport: Box<dyn Transport>,
+    info: Vec<EngineInfo>,
+    next_id: u64,
+    pending: BTreeMap<u64, Pending>,
+    sink: OutputSink,
+    /// Set (e.g. by a SIGINT handler) to interrupt what is running.
+    interrupt_flag: Arc<AtomicBool>,
+    /// Engines that are gone, with the reason.
+    lost: BTreeMap<usize, String>,
+}
+
+impl Client {
+    /// Waits for every engine's hello and checks the protocol version.
+    pub fn connect(transport: Box<dyn Transport>, sink: OutputSink) -> Result<Client, ClientError> {
+        let n = transport.engines();
+        let mut info: Vec<Option<EngineInfo>> = vec![None; n];
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while info.iter().any(Option::is_none) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let missing: Vec<usize> = (0..n).filter(|&e| info[e].is_none()).collect();
+                return Err(ClientError::Handshake(format!(
+                    "no hello from engines {missing:?} within 60 s"
+                )));
+            }
+            match transport.recv_timeout(left.min(Duration::from_millis(100))) {
+                Some((Peer::Engine(e), Message::Hello { version, host, pid })) if e < n => {
+                    if version != VERSION {
+                        return Err(ClientError::Handshake(format!(
+                            "engine {e} speaks protocol {version}, this console {VERSION}"
+                        )));
+                    }
+                    info[e] = Some(EngineInfo { host, pid });
+                }
+                Some((Peer::Engine(e), Message::Goodbye { reason, .. })) => {
+                    return Err(ClientError::Handshake(format!(
+                        "engine {e} ended: {reason}"
+                    )));
+                }
+                _ => {}
+            }
+        }
+        Ok(Client {
+            transport,
+            info: info.into_iter().map(Option::unwrap).collect(),
+            next_id: 1,
+            pending: BTreeMap::new(),
+            sink,
+            interrupt_flag: Arc::new(AtomicBool::new(false)),
+            lost: BTreeMap::new(),
+        })
+    }
+
+    pub fn engines(&self) -> usize {
+        self.info.len()
+    }
+
+    pub fn info(&self) -> &[EngineInfo] {
+        &self.info
+    }
+
+    pub fn transport_kind(&self) -> &'static str {
+        self.transport.kind()
+    }
+
+    /// The flag that, once set, interrupts the requests being waited for.
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        self.interrupt_flag.clone()
+    }
+
+    /// Sends a request to `targets` (already checked) and returns its id.
+    pub fn submit(&mut self, targets: &[usize], kind: RequestKind) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut pending = Pending {
+            targets: targets.to_vec(),
+            replies: HashMap::new(),
+            first_reply: None,
+            announced: HashSet::new(),
+        };
+        for &e in targets {
+            let req = Request {
+                id,
+                targets: targets.to_vec(),
+                kind: kind.clone(),
+            };
+            if let Err(err) = self.transport.send(Peer::Engine(e), Message::Request(req)) {
+                self.lost.entry(e).or_insert_with(|| err.to_string());
+            }
+            if let Some(reason) = self.lost.get(&e) {
+                pending.replies.insert(e, lost_reply(id, e, reason));
+            }
+        }
+        self.pending.insert(id, pending);
+        id
+    }
+
+    /// Whether every engine has answered request `id`.
+    pub fn is_done(&self, id: u64) -> bool {
+        self.pending
+            .get(&id)
+            .is_none_or(|p| p.replies.len() == p.targets.len())
+    }
+
+    /// Waits for request `id`, at most `timeout` (forever if `None`). Returns its replies
+    /// in target order, or `None` if it is still running at the deadline.
+    pub fn wait(&mut self, id: u64, timeout: Option<Duration>) -> Option<Vec<Reply>> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        while !self.is_done(id) {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return None;
+            }
+            self.pump(Duration::from_millis(5));
+        }
+        let mut p = self.pending.remove(&id)?;
+        Some(
+            p.targets
+                .iter()
+                .map(|e| p.replies.remove(e).expect("every target replied"))
+                .collect(),
+        )
+    }
+
+    /// Takes in messages for up to `pause`, and does the periodic duties.
+    pub fn pump(&mut self, pause: Duration) {
+        if self.interrupt_flag.swap(false, Ordering::SeqCst) {
+            self.interrupt_running();
+        }
+        if let Some((from, msg)) = self.transport.recv_timeout(pause) {
+            self.handle(from, msg);
+            while let Some((from, msg)) = self.transport.try_recv() {
+                self.handle(from, msg);
+            }
+        }
+        self.announce_departures();
+    }
+
+    fn handle(&mut self, from: Peer, msg: Message) {
+        match msg {
+            Message::Output(out) => (self.sink)(&out),
+            Message::Reply(reply) => {
+                if let Some(p) = self.pending.get_mut(&reply.request) {
+                    p.first_reply.get_or_insert_with(Instant::now);
+                    p.replies.insert(reply.engine, reply);
+                }
+            }
+            Message::Goodbye { engine, reason } => self.engine_lost(engine, reason),
+            Message::Malformed { reason } => {
+                let engine = if let Peer::Engine(e) = from { e } else { 0 };
+                self.engine_lost(engine, format!("sent a malformed message ({reason})"));
+            }
+            _ => {}
+        }
+    }
+
+    fn engine_lost(&mut self, engine: usize, reason: String) {
+        self.lost.insert(engine, reason.clone());
+        for (id, p) in self.pending.iter_mut() {
+            if p.targets.contains(&engine) && !p.replies.contains_key(&engine) {
+                p.replies.insert(engine, lost_reply(*id, engine, &reason));
+                p.first_reply.get_or_insert_with(Instant::now);
+            }
+        }
+    }
+
+    /// Tells engines still inside a request which engines have left it.
+    fn announce_departures(&mut self) {
+        for (&id, p) in self.pending.iter_mut() {
+            let Some(first) = p.first_reply else { continue };
+            if first.elapsed() < PEER_NOTICE_AFTER || p.replies.len() == p.targets.len() {
+                continue;
+            }
+            let news: Vec<(usize, bool)> = p
+                .replies
+                .iter()
+                .filter(|(e, _)| !p.announced.contains(*e))
+                .map(|(e, r)| (*e, r.outcome.is_err()))
+                .collect();
+            if news.is_empty() {
+                continue;
+            }
+            p.announced.extend(news.iter().map(|(e, _)| *e));
+            for &e in p.targets.iter().filter(|e| !p.replies.contains_key(e)) {
+                let msg = Message::PeerDone {
+                    request: id,
+                    engines: news.clone(),
+                };
+                let _ = self.transport.send(Peer::Engine(e), msg);
+            }
+        }
+    }
+
+    /// Interrupts every request in flight on its targets.
+    pub fn interrupt_running(&mut self) {
+        let mut targets: Vec<usize> = self
+            .pending
+            .values()
+            .flat_map(|p| p.targets.iter().copied())
+            .collect();
+        targets.sort_unstable();
+        targets.dedup();
+        self.interrupt(&targets);
+    }
+
+    /// Interrupts whatever `targets` are running or have queued.
+    pub fn interrupt(&mut self, targets: &[usize]) {
+        let up_to = self.next_id - 1;
+        for &e in targets {
+            let _ = self
+                .transport
+                .send(Peer::Engine(e), Message::Interrupt { up_to });
+        }
+    }
+
+    /// Runs `kind` on `targets` and waits: the values in target order, or every error.
+    pub fn run(
+        &mut self,
+        targets: &[usize],
+        kind: RequestKind,
+        origin: &str,
+    ) -> Result<Vec<Value>, CompositeError> {
+        let code = match &kind {
+            RequestKind::Execute { code, .. } | RequestKind::Define { source: code } => {
+                Some(code.clone())
+            }
+            _ => None,
+        };
+        let id = self.submit(targets, kind);
+        let replies = self.wait(id, None).expect("no deadline");
+        collect(replies, origin, code)
+    }
+
+    /// `px(code, targets)`.
+    pub fn execute(
+        &mut self,
+        code: &str,
+        targets: &[usize],
+        origin: &str,
+    ) -> Result<Vec<Value>, CompositeError> {
+        let kind = RequestKind::Execute {
+            code: Arc::from(code),
+            origin: origin.to_string(),
+        };
+        self.run(targets, kind, origin)
+    }
+
+    /// Compiles `source`'s functions into every engine's library.
+    pub fn define(&mut self, source: &str) -> Result<(), CompositeError> {
+        let all: Vec<usize> = (0..self.engines()).collect();
+        self.run(
+            &all,
+            RequestKind::Define {
+                source: Arc::from(source),
+            },
+            "function definitions",
+        )
+        .map(|_| ())
+    }
+
+    /// Ends every engine. Idempotent.
+    pub fn shutdown(&mut self) {
+        for e in 0..self.engines() {
+            if !self.lost.contains_key(&e) {
+                let _ = self.transport.send(Peer::Engine(e), Message::Shutdown);
+            }
+        }
+        self.lost
+            .extend((0..self.engines()).map(|e| (e, "shut down".to_string())));
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn lost_reply(request: u64, engine: usize, reason: &str) -> Reply {
+    let error = RemoteError {
+        engine,
+        kind: "EngineLost".into(),
+        message: format!("engine {engine} is gone: {reason}"),
+        position: None,
+        call_chain: vec![],
+    };
+    Reply {
+        request,
+        engine,
+        outcome: Err(error),
+        started: 0.0,
+        elapsed: 0.0,
+    }
+}
+
+/// The values of `replies`, or all their errors as one composite error.
+pub fn collect(
+    replies: Vec<Reply>,
+    origin: &str,
+    code: Option<Arc<str>>,
+) -> Result<Vec<Value>, CompositeError> {
+    let engines = replies.len();
+    let mut values = Vec::with_capacity(engines);
+    let mut errors = Vec::new();
+    for r in replies {
+        match r.outcome {
+            Ok(v) => values.push(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(CompositeError {
+            origin: origin.to_string(),
+            code,
+            engines,
+            errors,
+        })
+    }
+}

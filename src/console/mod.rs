@@ -1,0 +1,135 @@
+//! The console: the Rhai interpreter a person talks to, batch runs and the REPL.
+//!
+//! [`Console`] owns the console's Rhai engine and namespace, and a [`Client`] shared
+//! with the functions registered by `bindings::console_api`. Every piece of code it runs
+//! is compiled first; if it defines functions (or closures), its source is compiled on
+//! every engine too, so `map(f, items)` and `px("f(1)")` work without pushing code.
+//! [`batch`] runs files, `-e` snippets and SPMD scripts; [`repl`] is the interactive loop;
+//! [`display`] formats results and errors.
+
+pub mod batch;
+pub mod display;
+pub mod repl;
+
+use crate::bindings::console_api;
+use crate::client::Client;
+use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The most code sent to the engines in one piece.
+pub const MAX_CODE_BYTES: usize = 64 << 20;
+
+/// What the console's registered functions share with it.
+pub struct Shared {
+    pub client: Client,
+    /// Every function defined at the console so far.
+    pub lib: AST,
+}
+
+pub struct Console {
+    pub shared: Rc<RefCell<Shared>>,
+    rhai: Engine,
+    scope: Scope<'static>,
+}
+
+/// Refuses code too large to send, saying how large it is.
+pub fn check_size(code: &str) -> Result<(), String> {
+    if code.len() > MAX_CODE_BYTES {
+        return Err(format!(
+            "the code is {:.1} MB; pshell sends at most {} MiB of code at once (build large data on the engines, or load it from files)",
+            code.len() as f64 / 1e6,
+            MAX_CODE_BYTES >> 20
+        ));
+    }
+    Ok(())
+}
+
+impl Console {
+    pub fn new(client: Client) -> Console {
+        let shared = Rc::new(RefCell::new(Shared {
+            client,
+            lib: AST::empty(),
+        }));
+        let mut rhai = Engine::new();
+        console_api::register(&mut rhai, &shared);
+        Console {
+            shared,
+            rhai,
+            scope: Scope::new(),
+        }
+    }
+
+    /// Compiles and runs `code` on the console; `origin` names it in errors. The error is
+    /// the text to show the user.
+    pub fn eval(&mut self, code: &str, origin: &str) -> Result<Dynamic, String> {
+        check_size(code)?;
+        let ast = self.rhai.compile(code).map_err(|e| {
+            format_at(
+                origin,
+                code,
+                e.position(),
+                &format!("syntax error: {}", e.err_type()),
+            )
+        })?;
+        if ast.iter_functions().next().is_some() {
+            let mut shared = self.shared.borrow_mut();
+            shared
+                .client
+                .define(code)
+                .map_err(|e| display::composite(&e))?;
+            shared.lib = shared.lib.merge(&ast.clone_functions_only());
+        }
+        let lib = self.shared.borrow().lib.clone();
+        let merged = lib.merge(&ast);
+        self.rhai
+            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged)
+            .map_err(|e| eval_error(origin, code, *e))
+    }
+
+    /// Runs `code` on every engine at once (SPMD); output streams tagged by engine.
+    pub fn run_spmd(&mut self, code: &str, origin: &str) -> Result<(), String> {
+        check_size(code)?;
+        let mut shared = self.shared.borrow_mut();
+        let all: Vec<usize> = (0..shared.client.engines()).collect();
+        shared
+            .client
+            .execute(code, &all, origin)
+            .map(|_| ())
+            .map_err(|e| display::composite(&e))
+    }
+
+    /// The names and types of the console's variables.
+    pub fn variables(&self) -> Vec<(String, String)> {
+        self.scope
+            .iter()
+            .map(|(name, _, v)| (name.to_string(), v.type_name().to_string()))
+            .collect()
+    }
+}
+
+/// `origin line L, column C: message` with the caret line under it.
+fn format_at(origin: &str, code: &str, pos: Position, message: &str) -> String {
+    match (pos.line(), pos.position()) {
+        (Some(line), col) => {
+            let col = col.unwrap_or(1);
+            let mut s = format!("{message}\n  at {origin} line {line}, column {col}");
+            if let Some(c) = display::caret(code, line as u32, col as u32) {
+                s.push('\n');
+                s.push_str(&c);
+            }
+            s
+        }
+        _ => message.to_string(),
+    }
+}
+
+/// The text of an error raised while console code ran.
+fn eval_error(origin: &str, code: &str, err: EvalAltResult) -> String {
+    let pos = err.position();
+    let mut inner = err;
+    while let EvalAltResult::ErrorInFunctionCall(_, _, e, _) = inner {
+        inner = *e;
+    }
+    format_at(origin, code, pos, &crate::engine::errors::message_of(inner))
+}

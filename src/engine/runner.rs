@@ -1,0 +1,241 @@
+//! The engine loop: take a request, run it, reply; until `Shutdown`.
+
+use super::errors;
+use super::state::{Current, State, WaitError};
+use crate::bindings::{convert, spmd};
+use crate::protocol::{
+    Message, Peer, RemoteError, Reply, Request, RequestKind, Stream, Value, VERSION,
+};
+use crate::transport::Transport;
+use rhai::{Dynamic, Engine, Scope, AST};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// How an engine is set up beyond the defaults.
+#[derive(Default, Clone, Copy)]
+pub struct EngineConfig {
+    /// Registers extra functions (tests use it to add functions that panic).
+    pub extend: Option<fn(&mut Engine)>,
+}
+
+/// Snippets compiled recently, so a repeated `px("...")` is not parsed again.
+const CACHE_ENTRIES: usize = 256;
+
+struct Runner {
+    state: Rc<RefCell<State>>,
+    rhai: Engine,
+    scope: Scope<'static>,
+    cache: HashMap<Arc<str>, AST>,
+}
+
+/// Runs an engine until the console shuts it down.
+pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
+    let hello = Message::Hello {
+        version: VERSION,
+        host: super::host_name(),
+        pid: std::process::id(),
+    };
+    if transport.send(Peer::Console, hello).is_err() {
+        return;
+    }
+    let state = Rc::new(RefCell::new(State::new(transport)));
+    let mut runner = Runner {
+        rhai: new_engine(&state, config),
+        state,
+        scope: Scope::new(),
+        cache: HashMap::new(),
+    };
+    while let Some(req) = runner.next_request() {
+        let id = req.id;
+        let started = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let clock = Instant::now();
+        let engine = runner.state.borrow().id;
+        let outcome = if id <= runner.state.borrow().interrupt_up_to {
+            Err(errors::plain(
+                engine,
+                "Interrupted",
+                "interrupted before it started".into(),
+            ))
+        } else {
+            runner.state.borrow_mut().current = Some(Current {
+                id,
+                targets: req.targets.clone(),
+                collectives: 0,
+            });
+            match catch_unwind(AssertUnwindSafe(|| runner.serve(req))) {
+                Ok(outcome) => outcome,
+                Err(payload) => Err(errors::from_panic(engine, payload.as_ref())),
+            }
+        };
+        let mut st = runner.state.borrow_mut();
+        st.finish(id);
+        let reply = Reply {
+            request: id,
+            engine,
+            outcome,
+            started,
+            elapsed: clock.elapsed().as_secs_f64(),
+        };
+        if st
+            .transport
+            .send(Peer::Console, Message::Reply(reply))
+            .is_err()
+        {
+            break;
+        }
+    }
+}
+
+fn new_engine(state: &Rc<RefCell<State>>, config: EngineConfig) -> Engine {
+    let mut rhai = Engine::new();
+    let st = state.clone();
+    rhai.on_progress(move |ops| {
+        if ops & 0x3FF != 0 {
+            return None;
+        }
+        let mut s = st.try_borrow_mut().ok()?;
+        s.poll();
+        s.interrupted().then(|| Dynamic::from("interrupted"))
+    });
+    let st = state.clone();
+    rhai.on_print(move |text| {
+        if let Ok(mut s) = st.try_borrow_mut() {
+            s.emit(Stream::Print, text.to_string());
+        }
+    });
+    let st = state.clone();
+    rhai.on_debug(move |text, _source, _pos| {
+        if let Ok(mut s) = st.try_borrow_mut() {
+            s.emit(Stream::Debug, text.to_string());
+        }
+    });
+    spmd::register(&mut rhai, state);
+    if let Some(extend) = config.extend {
+        extend(&mut rhai);
+    }
+    rhai
+}
+
+impl Runner {
+    /// The next request to run, serving messages while idle; `None` on shutdown.
+    fn next_request(&mut self) -> Option<Request> {
+        let mut st = self.state.borrow_mut();
+        match st.wait_for(|s| s.queue.pop_front().map(Ok)) {
+            Ok(req) => Some(req),
+            Err(WaitError::Interrupted) | Err(WaitError::Failed(_)) => None,
+        }
+    }
+
+    fn engine_id(&self) -> usize {
+        self.state.borrow().id
+    }
+
+    fn serve(&mut self, req: Request) -> Result<Value, RemoteError> {
+        let engine = self.engine_id();
+        match req.kind {
+            RequestKind::Execute { code, .. } => self.execute(code),
+            RequestKind::Define { source } => {
+                let ast = self
+                    .rhai
+                    .compile(&*source)
+                    .map_err(|e| errors::from_parse(engine, &e))?;
+                self.add_functions(&ast);
+                Ok(Value::Unit)
+            }
+            RequestKind::Push { vars } => {
+                for (name, value) in vars {
+                    if !is_identifier(&name) {
+                        return Err(errors::plain(
+                            engine,
+                            "NameError",
+                            format!("push: '{name}' is not a valid variable name"),
+                        ));
+                    }
+                    let d = convert::to_dynamic(value, &self.state.borrow().lib).map_err(|e| {
+                        errors::plain(engine, "CannotTravel", format!("push of '{name}': {e}"))
+                    })?;
+                    self.scope.set_or_push(name, d);
+                }
+                Ok(Value::Unit)
+            }
+            RequestKind::Pull { names } => names
+                .iter()
+                .map(|name| {
+                    let d = self.scope.get(name).ok_or_else(|| {
+                        errors::plain(
+                            engine,
+                            "NameError",
+                            format!("pull: '{name}' is not defined on engine {engine}"),
+                        )
+                    })?;
+                    convert::to_value(d).map_err(|e| {
+                        errors::plain(engine, "CannotTravel", format!("pull of '{name}': {e}"))
+                    })
+                })
+                .collect::<Result<_, _>>()
+                .map(Value::Array),
+            RequestKind::Reset => {
+                self.scope.clear();
+                self.cache.clear();
+                self.state.borrow_mut().lib = AST::empty();
+                Ok(Value::Unit)
+            }
+        }
+    }
+
+    fn add_functions(&mut self, ast: &AST) {
+        if ast.iter_functions().next().is_some() {
+            let mut st = self.state.borrow_mut();
+            st.lib = st.lib.merge(&ast.clone_functions_only());
+        }
+    }
+
+    fn execute(&mut self, code: Arc<str>) -> Result<Value, RemoteError> {
+        let engine = self.engine_id();
+        let snippet = match self.cache.get(&code) {
+            Some(ast) => ast.clone(),
+            None => {
+                let ast = self
+                    .rhai
+                    .compile(&*code)
+                    .map_err(|e| errors::from_parse(engine, &e))?;
+                if self.cache.len() >= CACHE_ENTRIES {
+                    self.cache.clear();
+                }
+                self.cache.insert(code, ast.clone());
+                ast
+            }
+        };
+        // Functions defined in the snippet stay defined on the engine.
+        self.add_functions(&snippet);
+        let lib_has_fns = self.state.borrow().lib.iter_functions().next().is_some();
+        let result = if lib_has_fns {
+            let merged = self.state.borrow().lib.merge(&snippet);
+            self.rhai
+                .eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged)
+        } else {
+            self.rhai
+                .eval_ast_with_scope::<Dynamic>(&mut self.scope, &snippet)
+        };
+        let value = result.map_err(|e| errors::from_eval(engine, *e))?;
+        convert::to_value(&value).map_err(|e| {
+            errors::plain(
+                engine,
+                "CannotTravel",
+                format!("the snippet's result cannot be returned: {e}"),
+            )
+        })
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}

@@ -1,0 +1,203 @@
+//! Start-up: read the command line's choices, pick the transport, start the engines and
+//! hand the console its job.
+//!
+//! Without MPI, the console runs on the main thread and `-n N` engines on threads. When
+//! pshell finds itself started by an MPI launcher (Open MPI or MPICH variables), world
+//! rank 0 is the console and ranks 1..P-1 are the engines (feature `mpi`).
+
+use crate::client::Client;
+use crate::console::{batch, display, repl, Console};
+use crate::engine::{self, EngineConfig};
+use crate::transport::{threads, Transport};
+use clap::Parser;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// pshell: an interactive shell for parallel computing.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+pub struct Args {
+    /// Number of engine threads (default: one per core). Under mpirun the engines are
+    /// ranks 1..P-1 instead.
+    #[arg(short = 'n', long = "engines", value_name = "N")]
+    pub engines: Option<usize>,
+    /// Run FILE (or -e CODE) on every engine at once (SPMD), output tagged by engine.
+    #[arg(long)]
+    pub spmd: bool,
+    /// Run one snippet and exit (prints its value unless it is ()).
+    #[arg(short = 'e', value_name = "CODE", conflicts_with = "file")]
+    pub code: Option<String>,
+    /// A Rhai script to run on the console (reaching engines with px); "-" reads stdin.
+    pub file: Option<PathBuf>,
+}
+
+/// What the console will do.
+enum Plan {
+    Repl,
+    Batch { job: batch::Job, show_result: bool },
+}
+
+fn usage(msg: &str) -> ExitCode {
+    eprintln!("pshell: {msg}");
+    ExitCode::from(2)
+}
+
+fn plan(args: &Args) -> Result<Plan, String> {
+    if let Some(code) = &args.code {
+        return Ok(Plan::Batch {
+            job: batch::Job::Script {
+                code: code.clone(),
+                origin: "-e".into(),
+            },
+            show_result: true,
+        });
+    }
+    let from_stdin = match &args.file {
+        Some(path) if path.as_os_str() == "-" => true,
+        Some(path) => {
+            let code = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+            let origin = path.display().to_string();
+            return Ok(Plan::Batch {
+                job: batch::Job::Script { code, origin },
+                show_result: false,
+            });
+        }
+        None => !std::io::stdin().is_terminal(),
+    };
+    if args.spmd && !from_stdin {
+        return Err("--spmd needs a FILE or -e CODE to run on the engines".into());
+    }
+    if !from_stdin {
+        return Ok(Plan::Repl);
+    }
+    let mut code = String::new();
+    std::io::stdin()
+        .read_to_string(&mut code)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    Ok(Plan::Batch {
+        job: batch::Job::Script {
+            code,
+            origin: "<stdin>".into(),
+        },
+        show_result: false,
+    })
+}
+
+/// The whole program, after argument parsing.
+pub fn main(args: Args) -> ExitCode {
+    if let Some(size) = mpi_launch_size() {
+        return mpi_main(args, size);
+    }
+    let n = match args.engines {
+        Some(0) => return usage("-n must be at least 1 (the number of engines)"),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(2, |n| n.get()),
+    };
+    let plan = match plan(&args) {
+        Ok(p) => p,
+        Err(msg) => return usage(&msg),
+    };
+    let (console_end, engine_ends) = threads::cluster(n);
+    let mut handles = Vec::with_capacity(n);
+    for (e, end) in engine_ends.into_iter().enumerate() {
+        let report = end.console_line();
+        let spawned = std::thread::Builder::new()
+            .name(format!("pshell-engine-{e}"))
+            .stack_size(16 << 20)
+            .spawn(move || {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    engine::run(Box::new(end), EngineConfig::default())
+                }));
+                if let Err(p) = outcome {
+                    let reason = crate::engine::errors::from_panic(e, p.as_ref()).message;
+                    report(crate::protocol::Message::Goodbye { engine: e, reason });
+                }
+            });
+        match spawned {
+            Ok(h) => handles.push(h),
+            Err(err) => {
+                eprintln!("pshell: cannot start engine thread {e}: {err}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let status = run_console(Box::new(console_end), plan);
+    // Engines end on Shutdown; one stuck in native code is not waited for forever.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while handles.iter().any(|h| !h.is_finished()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    status
+}
+
+fn run_console(transport: Box<dyn Transport>, plan: Plan) -> ExitCode {
+    let sink = Box::new(|out: &crate::protocol::Output| {
+        display::write_output(out, &mut std::io::stdout().lock())
+    });
+    let client = match Client::connect(transport, sink) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("pshell: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut console = Console::new(client);
+    let status = match plan {
+        Plan::Repl => {
+            repl::run(&mut console);
+            ExitCode::SUCCESS
+        }
+        Plan::Batch { job, show_result } => batch::run(&mut console, job, false, show_result),
+    };
+    console.shared.borrow_mut().client.shutdown();
+    status
+}
+
+/// The world size if an MPI launcher started this process.
+fn mpi_launch_size() -> Option<usize> {
+    [
+        "OMPI_COMM_WORLD_SIZE",
+        "PMI_SIZE",
+        "PMIX_SIZE",
+        "MPI_LOCALNRANKS",
+    ]
+    .iter()
+    .find_map(|v| std::env::var(v).ok()?.parse().ok())
+    .or_else(|| std::env::var("PMIX_RANK").ok().map(|_| 0))
+}
+
+#[cfg(not(feature = "mpi"))]
+fn mpi_main(_args: Args, _size: usize) -> ExitCode {
+    usage("started by an MPI launcher, but this pshell was built without MPI; build it with `cargo build --release --features mpi`")
+}
+
+#[cfg(feature = "mpi")]
+fn mpi_main(args: Args, _size: usize) -> ExitCode {
+    use crate::transport::mpi::{self as mpi_transport, Role};
+    let (role, transport) = match mpi_transport::start() {
+        Ok(started) => started,
+        Err(msg) => return usage(&msg),
+    };
+    match role {
+        Role::Engine => {
+            engine::run(Box::new(transport), EngineConfig::default());
+            ExitCode::SUCCESS
+        }
+        Role::Console => {
+            if args.engines.is_some() {
+                eprintln!("pshell: ignoring -n: under MPI the engines are ranks 1..P-1");
+            }
+            let plan = match plan(&args) {
+                Ok(p) => p,
+                Err(msg) => {
+                    drop(transport.shutdown_engines());
+                    return usage(&msg);
+                }
+            };
+            run_console(Box::new(transport), plan)
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! pshell: an interactive shell for parallel computing.
+//!
+//! A person writes Rhai at a console; the console runs it locally or sends it to many
+//! engines (Rhai interpreters in threads or MPI ranks) which compute in parallel, talk to
+//! each other through collectives, and send back values, printed output and errors.
+//!
+//! # Layout
+//! - [`protocol`]: the messages and their exact encoding (no I/O, no Rhai).
+//! - [`transport`]: one trait; threads (crossbeam) and MPI (feature `mpi`).
+//! - [`engine`]: the engine loop: Rhai engine + namespace, progress loop, collectives.
+//! - [`client`]: console-side requests: execute, interrupt, define functions.
+//! - [`console`]: batch runs, the REPL and the display of results and errors.
+//! - [`bindings`]: registration of the above as Rhai functions, and value conversion.
+//! - [`launch`]: picks the transport and starts console and engines.
+//!
+//! See ARCHITECTURE.md for the invariants.
+
+pub mod bindings;
+pub mod client;
+pub mod console;
+pub mod engine;
+pub mod launch;
+pub mod protocol;
+pub mod transport;

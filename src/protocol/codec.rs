@@ -1,0 +1,562 @@
+//! The one byte encoding of [`Message`]: compact, exact, and safe to decode.
+//!
+//! Layout: a magic byte and the message tag, then fields in order. Integers are
+//! little-endian fixed width, floats are their IEEE bits, strings and blobs are a `u64`
+//! length followed by raw bytes (bulk data is never text). Decoding checks every length
+//! against what is left before allocating, bounds nesting depth, and reports a truncated
+//! or malformed buffer as a [`DecodeError`], never a panic.
+
+use super::{Message, Output, Peer, RemoteError, Reply, Request, RequestKind, Stream, Value};
+use std::sync::Arc;
+
+const MAGIC: u8 = 0xB7;
+/// Deepest nesting of arrays/maps a decoder accepts.
+const MAX_DEPTH: usize = 512;
+
+/// Why a buffer could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The buffer ended while `what` was being read.
+    Truncated { what: &'static str },
+    /// A byte that is not a known tag for `what`.
+    BadTag { what: &'static str, tag: u8 },
+    /// A string that is not UTF-8, or a char that is not a Unicode scalar.
+    BadText { what: &'static str },
+    /// Arrays or maps nested deeper than the decoder allows.
+    TooDeep,
+    /// Bytes left over after a complete message.
+    Trailing { bytes: usize },
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::Truncated { what } => write!(f, "message truncated while reading {what}"),
+            DecodeError::BadTag { what, tag } => write!(f, "unknown tag {tag} for {what}"),
+            DecodeError::BadText { what } => write!(f, "invalid text in {what}"),
+            DecodeError::TooDeep => write!(f, "values nested deeper than {MAX_DEPTH} levels"),
+            DecodeError::Trailing { bytes } => {
+                write!(f, "{bytes} unexpected bytes after the message")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Encodes a message into bytes.
+pub fn encode(msg: &Message) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(64));
+    w.u8(MAGIC);
+    w.message(msg);
+    w.0
+}
+
+/// Decodes bytes produced by [`encode`].
+pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+    let mut r = Reader { buf: bytes, pos: 0 };
+    let magic = r.u8("magic byte")?;
+    if magic != MAGIC {
+        return Err(DecodeError::BadTag {
+            what: "magic byte",
+            tag: magic,
+        });
+    }
+    let msg = r.message()?;
+    match bytes.len() - r.pos {
+        0 => Ok(msg),
+        n => Err(DecodeError::Trailing { bytes: n }),
+    }
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn f64(&mut self, v: f64) {
+        self.u64(v.to_bits());
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.u64(b.len() as u64);
+        self.0.extend_from_slice(b);
+    }
+    fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+    fn usize(&mut self, v: usize) {
+        self.u64(v as u64);
+    }
+
+    fn value(&mut self, v: &Value) {
+        match v {
+            Value::Unit => self.u8(0),
+            Value::Bool(b) => {
+                self.u8(1);
+                self.u8(*b as u8);
+            }
+            Value::Int(i) => {
+                self.u8(2);
+                self.u64(*i as u64);
+            }
+            Value::Float(x) => {
+                self.u8(3);
+                self.f64(*x);
+            }
+            Value::Str(s) => {
+                self.u8(4);
+                self.str(s);
+            }
+            Value::Char(c) => {
+                self.u8(5);
+                self.u32(*c as u32);
+            }
+            Value::Blob(b) => {
+                self.u8(6);
+                self.bytes(b);
+            }
+            Value::Array(items) => {
+                self.u8(7);
+                self.usize(items.len());
+                items.iter().for_each(|v| self.value(v));
+            }
+            Value::Map(entries) => {
+                self.u8(8);
+                self.usize(entries.len());
+                for (k, v) in entries {
+                    self.str(k);
+                    self.value(v);
+                }
+            }
+            Value::FnPtr { name, curried } => {
+                self.u8(9);
+                self.str(name);
+                self.usize(curried.len());
+                curried.iter().for_each(|v| self.value(v));
+            }
+        }
+    }
+
+    fn error(&mut self, e: &RemoteError) {
+        self.usize(e.engine);
+        self.str(&e.kind);
+        self.str(&e.message);
+        match e.position {
+            None => self.u8(0),
+            Some((line, col)) => {
+                self.u8(1);
+                self.u32(line);
+                self.u32(col);
+            }
+        }
+        self.usize(e.call_chain.len());
+        e.call_chain.iter().for_each(|s| self.str(s));
+    }
+
+    fn message(&mut self, msg: &Message) {
+        match msg {
+            Message::Hello { version, host, pid } => {
+                self.u8(0);
+                self.u32(*version);
+                self.str(host);
+                self.u32(*pid);
+            }
+            Message::Request(req) => {
+                self.u8(1);
+                self.u64(req.id);
+                self.usize(req.targets.len());
+                req.targets.iter().for_each(|t| self.usize(*t));
+                self.request_kind(&req.kind);
+            }
+            Message::Reply(rep) => {
+                self.u8(2);
+                self.u64(rep.request);
+                self.usize(rep.engine);
+                match &rep.outcome {
+                    Ok(v) => {
+                        self.u8(0);
+                        self.value(v);
+                    }
+                    Err(e) => {
+                        self.u8(1);
+                        self.error(e);
+                    }
+                }
+                self.f64(rep.started);
+                self.f64(rep.elapsed);
+            }
+            Message::Output(out) => {
+                self.u8(3);
+                self.u64(out.request);
+                self.usize(out.engine);
+                self.u8(match out.stream {
+                    Stream::Print => 0,
+                    Stream::Debug => 1,
+                });
+                self.str(&out.text);
+            }
+            Message::Interrupt { up_to } => {
+                self.u8(4);
+                self.u64(*up_to);
+            }
+            Message::PeerDone { request, engines } => {
+                self.u8(5);
+                self.u64(*request);
+                self.usize(engines.len());
+                for (e, failed) in engines {
+                    self.usize(*e);
+                    self.u8(*failed as u8);
+                }
+            }
+            Message::Shutdown => self.u8(6),
+            Message::Goodbye { engine, reason } => {
+                self.u8(7);
+                self.usize(*engine);
+                self.str(reason);
+            }
+            Message::Collective {
+                request,
+                seq,
+                op,
+                payload,
+            } => {
+                self.u8(8);
+                self.u64(*request);
+                self.u64(*seq);
+                self.str(op);
+                match payload {
+                    Ok(v) => {
+                        self.u8(0);
+                        self.value(v);
+                    }
+                    Err(e) => {
+                        self.u8(1);
+                        self.str(e);
+                    }
+                }
+            }
+            Message::User { value } => {
+                self.u8(9);
+                self.value(value);
+            }
+            Message::Malformed { reason } => {
+                self.u8(10);
+                self.str(reason);
+            }
+        }
+    }
+
+    fn request_kind(&mut self, kind: &RequestKind) {
+        match kind {
+            RequestKind::Execute { code, origin } => {
+                self.u8(0);
+                self.str(code);
+                self.str(origin);
+            }
+            RequestKind::Define { source } => {
+                self.u8(1);
+                self.str(source);
+            }
+            RequestKind::Push { vars } => {
+                self.u8(2);
+                self.usize(vars.len());
+                for (k, v) in vars {
+                    self.str(k);
+                    self.value(v);
+                }
+            }
+            RequestKind::Pull { names } => {
+                self.u8(3);
+                self.usize(names.len());
+                names.iter().for_each(|n| self.str(n));
+            }
+            RequestKind::Reset => self.u8(4),
+        }
+    }
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], DecodeError> {
+        if self.buf.len() - self.pos < n {
+            return Err(DecodeError::Truncated { what });
+        }
+        let s = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+    fn u8(&mut self, what: &'static str) -> Result<u8, DecodeError> {
+        Ok(self.take(1, what)?[0])
+    }
+    fn u32(&mut self, what: &'static str) -> Result<u32, DecodeError> {
+        Ok(u32::from_le_bytes(self.take(4, what)?.try_into().unwrap()))
+    }
+    fn u64(&mut self, what: &'static str) -> Result<u64, DecodeError> {
+        Ok(u64::from_le_bytes(self.take(8, what)?.try_into().unwrap()))
+    }
+    fn f64(&mut self, what: &'static str) -> Result<f64, DecodeError> {
+        Ok(f64::from_bits(self.u64(what)?))
+    }
+    fn bool(&mut self, what: &'static str) -> Result<bool, DecodeError> {
+        match self.u8(what)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            tag => Err(DecodeError::BadTag { what, tag }),
+        }
+    }
+    /// A count of items that each take at least `min_item` bytes: checked against the
+    /// bytes left, so a corrupt count cannot make us allocate.
+    fn count(&mut self, min_item: usize, what: &'static str) -> Result<usize, DecodeError> {
+        let n = self.u64(what)?;
+        let left = (self.buf.len() - self.pos) as u64;
+        if n.saturating_mul(min_item as u64) > left {
+            return Err(DecodeError::Truncated { what });
+        }
+        Ok(n as usize)
+    }
+    fn bytes(&mut self, what: &'static str) -> Result<&'a [u8], DecodeError> {
+        let n = self.count(1, what)?;
+        self.take(n, what)
+    }
+    fn string(&mut self, what: &'static str) -> Result<String, DecodeError> {
+        let b = self.bytes(what)?;
+        String::from_utf8(b.to_vec()).map_err(|_| DecodeError::BadText { what })
+    }
+    fn arc_str(&mut self, what: &'static str) -> Result<Arc<str>, DecodeError> {
+        let b = self.bytes(what)?;
+        std::str::from_utf8(b)
+            .map(Arc::from)
+            .map_err(|_| DecodeError::BadText { what })
+    }
+    fn usize(&mut self, what: &'static str) -> Result<usize, DecodeError> {
+        Ok(self.u64(what)? as usize)
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, DecodeError> {
+        if depth > MAX_DEPTH {
+            return Err(DecodeError::TooDeep);
+        }
+        Ok(match self.u8("value tag")? {
+            0 => Value::Unit,
+            1 => Value::Bool(self.bool("bool")?),
+            2 => Value::Int(self.u64("integer")? as i64),
+            3 => Value::Float(self.f64("float")?),
+            4 => Value::Str(self.string("string")?),
+            5 => {
+                let c = self.u32("char")?;
+                Value::Char(char::from_u32(c).ok_or(DecodeError::BadText { what: "char" })?)
+            }
+            6 => Value::Blob(self.bytes("blob")?.to_vec()),
+            7 => {
+                let n = self.count(1, "array length")?;
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.value(depth + 1)?);
+                }
+                Value::Array(items)
+            }
+            8 => {
+                let n = self.count(9, "map length")?;
+                let mut entries = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let k = self.string("map key")?;
+                    entries.push((k, self.value(depth + 1)?));
+                }
+                Value::Map(entries)
+            }
+            9 => {
+                let name = self.string("function name")?;
+                let n = self.count(1, "curried arguments")?;
+                let mut curried = Vec::with_capacity(n);
+                for _ in 0..n {
+                    curried.push(self.value(depth + 1)?);
+                }
+                Value::FnPtr { name, curried }
+            }
+            tag => return Err(DecodeError::BadTag { what: "value", tag }),
+        })
+    }
+
+    fn error(&mut self) -> Result<RemoteError, DecodeError> {
+        let engine = self.usize("engine")?;
+        let kind = self.string("error kind")?;
+        let message = self.string("error message")?;
+        let position = if self.bool("position flag")? {
+            Some((self.u32("line")?, self.u32("column")?))
+        } else {
+            None
+        };
+        let n = self.count(8, "call chain")?;
+        let call_chain = (0..n)
+            .map(|_| self.string("call chain"))
+            .collect::<Result<_, _>>()?;
+        Ok(RemoteError {
+            engine,
+            kind,
+            message,
+            position,
+            call_chain,
+        })
+    }
+
+    fn message(&mut self) -> Result<Message, DecodeError> {
+        Ok(match self.u8("message tag")? {
+            0 => Message::Hello {
+                version: self.u32("version")?,
+                host: self.string("host")?,
+                pid: self.u32("pid")?,
+            },
+            1 => {
+                let id = self.u64("request id")?;
+                let n = self.count(8, "targets")?;
+                let targets = (0..n)
+                    .map(|_| self.usize("target"))
+                    .collect::<Result<_, _>>()?;
+                let kind = self.request_kind()?;
+                Message::Request(Request { id, targets, kind })
+            }
+            2 => {
+                let request = self.u64("request id")?;
+                let engine = self.usize("engine")?;
+                let outcome = if self.bool("outcome flag")? {
+                    Err(self.error()?)
+                } else {
+                    Ok(self.value(0)?)
+                };
+                let started = self.f64("start time")?;
+                let elapsed = self.f64("elapsed time")?;
+                Message::Reply(Reply {
+                    request,
+                    engine,
+                    outcome,
+                    started,
+                    elapsed,
+                })
+            }
+            3 => Message::Output(Output {
+                request: self.u64("request id")?,
+                engine: self.usize("engine")?,
+                stream: match self.u8("stream")? {
+                    0 => Stream::Print,
+                    1 => Stream::Debug,
+                    tag => {
+                        return Err(DecodeError::BadTag {
+                            what: "stream",
+                            tag,
+                        })
+                    }
+                },
+                text: self.string("output text")?,
+            }),
+            4 => Message::Interrupt {
+                up_to: self.u64("request id")?,
+            },
+            5 => {
+                let request = self.u64("request id")?;
+                let n = self.count(9, "engines")?;
+                let engines = (0..n)
+                    .map(|_| Ok((self.usize("engine")?, self.bool("failed flag")?)))
+                    .collect::<Result<_, DecodeError>>()?;
+                Message::PeerDone { request, engines }
+            }
+            6 => Message::Shutdown,
+            7 => Message::Goodbye {
+                engine: self.usize("engine")?,
+                reason: self.string("reason")?,
+            },
+            8 => {
+                let request = self.u64("request id")?;
+                let seq = self.u64("sequence number")?;
+                let op = self.string("operation")?;
+                let payload = if self.bool("payload flag")? {
+                    Err(self.string("collective error")?)
+                } else {
+                    Ok(self.value(0)?)
+                };
+                Message::Collective {
+                    request,
+                    seq,
+                    op,
+                    payload,
+                }
+            }
+            9 => Message::User {
+                value: self.value(0)?,
+            },
+            10 => Message::Malformed {
+                reason: self.string("reason")?,
+            },
+            tag => {
+                return Err(DecodeError::BadTag {
+                    what: "message",
+                    tag,
+                })
+            }
+        })
+    }
+
+    fn request_kind(&mut self) -> Result<RequestKind, DecodeError> {
+        Ok(match self.u8("request kind")? {
+            0 => RequestKind::Execute {
+                code: self.arc_str("code")?,
+                origin: self.string("origin")?,
+            },
+            1 => RequestKind::Define {
+                source: self.arc_str("source")?,
+            },
+            2 => {
+                let n = self.count(9, "variables")?;
+                let vars = (0..n)
+                    .map(|_| Ok((self.string("variable name")?, self.value(0)?)))
+                    .collect::<Result<_, DecodeError>>()?;
+                RequestKind::Push { vars }
+            }
+            3 => {
+                let n = self.count(8, "names")?;
+                let names = (0..n)
+                    .map(|_| self.string("name"))
+                    .collect::<Result<_, _>>()?;
+                RequestKind::Pull { names }
+            }
+            4 => RequestKind::Reset,
+            tag => {
+                return Err(DecodeError::BadTag {
+                    what: "request kind",
+                    tag,
+                })
+            }
+        })
+    }
+}
+
+/// Peer numbering on the wire of a single world: 0 is the console, engine `e` is `e + 1`.
+pub fn peer_to_rank(p: Peer) -> usize {
+    match p {
+        Peer::Console => 0,
+        Peer::Engine(e) => e + 1,
+    }
+}
+
+/// Inverse of [`peer_to_rank`].
+pub fn rank_to_peer(rank: usize) -> Peer {
+    match rank {
+        0 => Peer::Console,
+        r => Peer::Engine(r - 1),
+    }
+}
+
+#[cfg(test)]
+#[path = "codec_tests.rs"]
+mod tests;

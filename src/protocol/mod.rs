@@ -1,0 +1,139 @@
+//! The messages that console and engines exchange, as plain data.
+//!
+//! This module owns the *shape* of every message (one enum, [`Message`], for every
+//! direction) and, in [`codec`], their one exact byte encoding. It does no I/O and knows
+//! nothing of Rhai: scripts' values cross as [`Value`], which `bindings::convert` maps to
+//! and from Rhai's `Dynamic`. The threads transport moves these structs through channels
+//! without encoding them; the MPI transport encodes them with [`codec`].
+//!
+//! Conversation:
+//! - console → engine: [`Message::Hello`] first (carries [`VERSION`]), then
+//!   [`Message::Request`]s, [`Message::Interrupt`], [`Message::PeerDone`] and finally
+//!   [`Message::Shutdown`].
+//! - engine → console: [`Message::Hello`] (with host and pid), [`Message::Output`] while a
+//!   request runs, one [`Message::Reply`] per request, [`Message::Goodbye`] if it dies.
+//! - engine ↔ engine: [`Message::Collective`] and [`Message::User`].
+
+pub mod codec;
+mod value;
+
+use std::sync::Arc;
+
+pub use value::Value;
+
+/// Protocol version, checked in the first message of every conversation.
+pub const VERSION: u32 = 1;
+
+/// Who sent or receives a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Peer {
+    Console,
+    Engine(usize),
+}
+
+/// Every message of the protocol.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// The opening message. From the console: `host`/`pid` are the console's.
+    Hello {
+        version: u32,
+        host: String,
+        pid: u32,
+    },
+    /// Work for an engine.
+    Request(Request),
+    /// The end of one request on one engine.
+    Reply(Reply),
+    /// Text printed by a script while a request runs.
+    Output(Output),
+    /// Stop every request with an id `<= up_to` (running or queued).
+    Interrupt { up_to: u64 },
+    /// The console tells engines still running `request` that these engines have left
+    /// it (`failed` = they left with an error), so collectives waiting for them fail.
+    PeerDone {
+        request: u64,
+        engines: Vec<(usize, bool)>,
+    },
+    /// End the engine loop.
+    Shutdown,
+    /// An engine ends abnormally (its loop died); `reason` says why.
+    Goodbye { engine: usize, reason: String },
+    /// One step of a collective operation between engines. `seq` counts the
+    /// collectives of this request on every engine; `op` names the operation so that
+    /// mismatched calls are detected; `payload` is a contribution or a result.
+    Collective {
+        request: u64,
+        seq: u64,
+        op: String,
+        payload: Result<Value, String>,
+    },
+    /// A point-to-point message from `send(v, dest)`.
+    User { value: Value },
+    /// A message that could not be decoded; `reason` says why.
+    Malformed { reason: String },
+}
+
+/// A request from the console to an engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub id: u64,
+    /// Every engine this request was sent to, in target order.
+    pub targets: Vec<usize>,
+    pub kind: RequestKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestKind {
+    /// Run `code`; `origin` names it in errors (e.g. "px" or a file name).
+    Execute { code: Arc<str>, origin: String },
+    /// Compile `source` and keep its functions in the engine's library.
+    Define { source: Arc<str> },
+    /// Set variables in the engine's namespace.
+    Push { vars: Vec<(String, Value)> },
+    /// Read variables from the engine's namespace (an array of values).
+    Pull { names: Vec<String> },
+    /// Forget every variable and function.
+    Reset,
+}
+
+/// What an engine answers to one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub request: u64,
+    pub engine: usize,
+    pub outcome: Result<Value, RemoteError>,
+    /// Wall-clock start, seconds since the Unix epoch.
+    pub started: f64,
+    /// Seconds the request ran on the engine.
+    pub elapsed: f64,
+}
+
+/// An error raised on an engine, flattened so it can travel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteError {
+    pub engine: usize,
+    /// A short class: "ParseError", "RuntimeError", "Interrupted", "Panic", ...
+    pub kind: String,
+    pub message: String,
+    /// 1-based (line, column) in the snippet, when known.
+    pub position: Option<(u32, u32)>,
+    /// Script functions that were being called, outermost first.
+    pub call_chain: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// `print(...)`
+    Print,
+    /// `debug(...)`
+    Debug,
+}
+
+/// Printed text from an engine, tagged with the request that produced it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub request: u64,
+    pub engine: usize,
+    pub stream: Stream,
+    pub text: String,
+}

@@ -1,0 +1,79 @@
+//! How console and engines exchange [`Message`]s: one trait, two implementations.
+//!
+//! [`Transport`] is an endpoint owned by one participant (the console or one engine). It
+//! sends to any peer and receives from all peers through one inbox. It knows nothing of
+//! Rhai, requests' meaning or arrays: it moves messages, in order between any pair of
+//! peers. [`threads`] moves the structs through crossbeam channels (nothing is encoded or
+//! copied); `mpi` (feature `mpi`) encodes them with `protocol::codec` and sends bytes.
+//! Sends never block on the receiver: a large MPI send keeps draining the inbox while it
+//! waits, so two engines sending to each other cannot deadlock.
+
+pub mod threads;
+
+#[cfg(feature = "mpi")]
+pub mod mpi;
+
+use crate::protocol::{Message, Peer};
+use std::time::Duration;
+
+/// A failure of the transport itself (not of a script).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The peer is gone: its thread ended or its channel closed.
+    Disconnected { peer: Peer },
+    /// The peer does not exist in this cluster.
+    NoSuchPeer { peer: Peer },
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Disconnected { peer } => {
+                write!(f, "{} is no longer connected", peer_name(*peer))
+            }
+            TransportError::NoSuchPeer { peer } => write!(f, "{} does not exist", peer_name(*peer)),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// "the console" or "engine 3".
+pub fn peer_name(p: Peer) -> String {
+    match p {
+        Peer::Console => "the console".into(),
+        Peer::Engine(e) => format!("engine {e}"),
+    }
+}
+
+/// One participant's endpoint.
+pub trait Transport {
+    /// Who this endpoint belongs to.
+    fn me(&self) -> Peer;
+    /// How many engines the cluster has.
+    fn engines(&self) -> usize;
+    /// "threads" or "mpi".
+    fn kind(&self) -> &'static str;
+    /// Sends `msg` to `to`. Messages between a pair of peers arrive in the order sent.
+    fn send(&self, to: Peer, msg: Message) -> Result<(), TransportError>;
+    /// The next message in the inbox, if one is waiting.
+    fn try_recv(&self) -> Option<(Peer, Message)>;
+    /// The next message, waiting at most `timeout` for one.
+    fn recv_timeout(&self, timeout: Duration) -> Option<(Peer, Message)>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The trait must stay object safe: the console and engines hold `Box<dyn Transport>`.
+    #[test]
+    fn transport_is_object_safe() {
+        fn takes_dyn(t: &dyn Transport) -> (Peer, usize, &'static str) {
+            (t.me(), t.engines(), t.kind())
+        }
+        let (console, _engines) = threads::cluster(2);
+        assert_eq!(takes_dyn(&console), (Peer::Console, 2, "threads"));
+    }
+}

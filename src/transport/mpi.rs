@@ -1,0 +1,170 @@
+//! The MPI transport (feature `mpi`): world rank 0 is the console, ranks 1..P-1 are
+//! engines 0..P-2.
+//!
+//! Console ↔ engine messages use the world communicator; engine ↔ engine messages use a
+//! communicator of the engines alone, split off at start, where engine `e` is rank `e`.
+//! Messages travel as `protocol::codec` bytes. A send is non-blocking underneath: while
+//! it waits to complete it keeps receiving into the inbox, so two engines sending large
+//! messages to each other cannot deadlock. Receiving probes without blocking, so the
+//! progress loop stays responsive to interrupts.
+
+use super::{Transport, TransportError};
+use crate::protocol::{codec, Message, Peer};
+use mpi::environment::Universe;
+use mpi::topology::{Color, SimpleCommunicator};
+use mpi::traits::*;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// Which part this process plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Console,
+    Engine,
+}
+
+pub struct MpiTransport {
+    world: SimpleCommunicator,
+    /// The engines' own communicator (`None` on the console).
+    engines_comm: Option<SimpleCommunicator>,
+    me: Peer,
+    engines: usize,
+    inbox: RefCell<VecDeque<(Peer, Message)>>,
+    // Dropped last: finalizes MPI.
+    _universe: Universe,
+}
+
+/// Initializes MPI and builds this rank's endpoint.
+pub fn start() -> Result<(Role, MpiTransport), String> {
+    let (universe, _) = mpi::initialize_with_threading(mpi::Threading::Single)
+        .ok_or_else(|| "MPI was already initialized".to_string())?;
+    let world = universe.world();
+    let (rank, size) = (world.rank() as usize, world.size() as usize);
+    let color = if rank == 0 {
+        Color::undefined()
+    } else {
+        Color::with_value(1)
+    };
+    let engines_comm = world.split_by_color(color);
+    if size < 2 {
+        return Err(format!(
+            "under MPI pshell needs at least 2 ranks (rank 0 is the console, the others are engines), but it has {size}; try `mpirun -n 3 pshell`"
+        ));
+    }
+    let me = codec::rank_to_peer(rank);
+    let role = if rank == 0 {
+        Role::Console
+    } else {
+        Role::Engine
+    };
+    let t = MpiTransport {
+        world,
+        engines_comm,
+        me,
+        engines: size - 1,
+        inbox: RefCell::new(VecDeque::new()),
+        _universe: universe,
+    };
+    Ok((role, t))
+}
+
+/// How long a receive spins (yielding) before it sleeps between probes.
+const SPIN: Duration = Duration::from_micros(200);
+const NAP: Duration = Duration::from_micros(50);
+
+impl MpiTransport {
+    /// Tells every engine to stop (used when the console quits before its client starts).
+    pub fn shutdown_engines(&self) -> Result<(), TransportError> {
+        (0..self.engines).try_for_each(|e| self.send(Peer::Engine(e), Message::Shutdown))
+    }
+
+    /// Moves every message that has arrived into the inbox.
+    fn drain(&self) {
+        let mut inbox = self.inbox.borrow_mut();
+        while let Some((msg, status)) = self.world.any_process().immediate_matched_probe() {
+            let (bytes, _) = msg.matched_receive_vec::<u8>();
+            let from = codec::rank_to_peer(status.source_rank() as usize);
+            inbox.push_back((from, decode(&bytes)));
+        }
+        if let Some(comm) = &self.engines_comm {
+            while let Some((msg, status)) = comm.any_process().immediate_matched_probe() {
+                let (bytes, _) = msg.matched_receive_vec::<u8>();
+                inbox.push_back((Peer::Engine(status.source_rank() as usize), decode(&bytes)));
+            }
+        }
+    }
+}
+
+fn decode(bytes: &[u8]) -> Message {
+    codec::decode(bytes).unwrap_or_else(|e| Message::Malformed {
+        reason: e.to_string(),
+    })
+}
+
+impl Transport for MpiTransport {
+    fn me(&self) -> Peer {
+        self.me
+    }
+
+    fn engines(&self) -> usize {
+        self.engines
+    }
+
+    fn kind(&self) -> &'static str {
+        "mpi"
+    }
+
+    fn send(&self, to: Peer, msg: Message) -> Result<(), TransportError> {
+        let (comm, rank) = match (self.me, to, &self.engines_comm) {
+            (_, Peer::Engine(e), _) if e >= self.engines => {
+                return Err(TransportError::NoSuchPeer { peer: to })
+            }
+            (Peer::Engine(_), Peer::Engine(e), Some(comm)) => (comm, e),
+            (_, to, _) => (&self.world, codec::peer_to_rank(to)),
+        };
+        let bytes = codec::encode(&msg);
+        mpi::request::scope(|scope| {
+            let mut req = comm
+                .process_at_rank(rank as i32)
+                .immediate_send(scope, &bytes[..]);
+            loop {
+                match req.test() {
+                    Ok(_) => break,
+                    Err(pending) => {
+                        req = pending;
+                        self.drain();
+                        std::thread::yield_now();
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    fn try_recv(&self) -> Option<(Peer, Message)> {
+        if let Some(m) = self.inbox.borrow_mut().pop_front() {
+            return Some(m);
+        }
+        self.drain();
+        self.inbox.borrow_mut().pop_front()
+    }
+
+    fn recv_timeout(&self, timeout: Duration) -> Option<(Peer, Message)> {
+        let start = Instant::now();
+        loop {
+            if let Some(m) = self.try_recv() {
+                return Some(m);
+            }
+            let waited = start.elapsed();
+            if waited >= timeout {
+                return None;
+            }
+            if waited < SPIN {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(NAP.min(timeout - waited));
+            }
+        }
+    }
+}
