@@ -11,6 +11,7 @@
 use super::{Transport, TransportError};
 use crate::protocol::{codec, Message, Peer};
 use mpi::environment::Universe;
+use mpi::point_to_point::MatchedReceiveVec;
 use mpi::topology::{Color, SimpleCommunicator};
 use mpi::traits::*;
 use std::cell::RefCell;
@@ -82,14 +83,14 @@ impl MpiTransport {
     /// Moves every message that has arrived into the inbox.
     fn drain(&self) {
         let mut inbox = self.inbox.borrow_mut();
-        while let Some((msg, status)) = self.world.any_process().immediate_matched_probe() {
-            let (bytes, _) = msg.matched_receive_vec::<u8>();
+        while let Some(matched) = self.world.any_process().immediate_matched_probe() {
+            let (bytes, status) = matched.matched_receive_vec::<u8>();
             let from = codec::rank_to_peer(status.source_rank() as usize);
             inbox.push_back((from, decode(&bytes)));
         }
         if let Some(comm) = &self.engines_comm {
-            while let Some((msg, status)) = comm.any_process().immediate_matched_probe() {
-                let (bytes, _) = msg.matched_receive_vec::<u8>();
+            while let Some(matched) = comm.any_process().immediate_matched_probe() {
+                let (bytes, status) = matched.matched_receive_vec::<u8>();
                 inbox.push_back((Peer::Engine(status.source_rank() as usize), decode(&bytes)));
             }
         }
