@@ -5,12 +5,15 @@
 //! text is the composite error display, so a script can `try`/`catch` it and a batch run
 //! prints it whole.
 
+use super::async_result::{self, AsyncResult};
 use super::convert;
 use crate::client::parse_targets;
 use crate::console::{check_size, display, Shared};
+use crate::protocol::RequestKind;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, NativeCallContext};
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
@@ -72,6 +75,23 @@ fn px(
         .collect()
 }
 
+fn px_async(
+    ctx: &NativeCallContext,
+    shared: &Rc<RefCell<Shared>>,
+    code: &str,
+    t: Option<Dynamic>,
+) -> Res<AsyncResult> {
+    check_size(code).map_err(|m| error(ctx, m))?;
+    let targets = targets_arg(ctx, shared, t)?;
+    let code: Arc<str> = Arc::from(code);
+    let kind = RequestKind::Execute {
+        code: code.clone(),
+        origin: "px_async".into(),
+    };
+    let id = shared.borrow_mut().client.submit(&targets, kind);
+    Ok(AsyncResult::new(id, targets, code, shared.clone()))
+}
+
 /// Registers the console functions, bound to the console's shared state.
 pub fn register(engine: &mut Engine, shared: &Rc<RefCell<Shared>>) {
     // `engines()`: the engine ids, `[0, 1, ...]`.
@@ -92,6 +112,27 @@ pub fn register(engine: &mut Engine, shared: &Rc<RefCell<Shared>>) {
         "px",
         move |ctx: NativeCallContext, code: &str, t: Dynamic| px(&ctx, &sh, code, Some(t)),
     );
+    // `px_async(code)`: starts `code` on every engine; an AsyncResult.
+    let sh = shared.clone();
+    engine.register_fn("px_async", move |ctx: NativeCallContext, code: &str| {
+        px_async(&ctx, &sh, code, None)
+    });
+    // `px_async(code, targets)`: the same on some engines.
+    let sh = shared.clone();
+    engine.register_fn(
+        "px_async",
+        move |ctx: NativeCallContext, code: &str, t: Dynamic| px_async(&ctx, &sh, code, Some(t)),
+    );
+    async_result::register(engine);
+    // `sleep(seconds)`: waits; engine output keeps streaming meanwhile.
+    let sh = shared.clone();
+    engine.register_fn("sleep", move |ctx: NativeCallContext, s: f64| {
+        async_result::console_sleep(&ctx, &sh, s)
+    });
+    let sh = shared.clone();
+    engine.register_fn("sleep", move |ctx: NativeCallContext, s: i64| {
+        async_result::console_sleep(&ctx, &sh, s as f64)
+    });
     // `interrupt()`: interrupts what every engine is running.
     let sh = shared.clone();
     engine.register_fn("interrupt", move || {

@@ -4,8 +4,10 @@
 //! and calls plain Rust in `engine`, `client` or the data-structure modules.
 //! - [`convert`]: `Dynamic` ↔ protocol `Value`.
 //! - [`spmd`]: `rank size barrier bcast allreduce allgather send recv` on engines.
-//! - [`console_api`]: `engines px interrupt ...` on the console.
+//! - [`console_api`]: `engines px px_async interrupt sleep` on the console.
+//! - [`async_result`]: the AsyncResult that `px_async` returns.
 
+pub mod async_result;
 pub mod console_api;
 pub mod convert;
 pub mod spmd;

@@ -45,6 +45,20 @@ fn run(ctx: &NativeCallContext, state: &RefCell<State>, c: Collective, v: Value)
     incoming(ctx, state, result)
 }
 
+fn engine_sleep(ctx: &NativeCallContext, state: &RefCell<State>, s: f64) -> Res<()> {
+    if !(s >= 0.0 && s.is_finite()) {
+        return Err(fail(
+            ctx,
+            WaitError::Failed(format!("sleep: seconds must be >= 0, not {s}")),
+        ));
+    }
+    let end = std::time::Instant::now() + std::time::Duration::from_secs_f64(s);
+    state
+        .borrow_mut()
+        .wait_for(|_| (std::time::Instant::now() >= end).then_some(Ok(())))
+        .map_err(|e| fail(ctx, e))
+}
+
 /// Registers the SPMD functions, bound to this engine's state.
 pub fn register(engine: &mut Engine, state: &Rc<RefCell<State>>) {
     // `rank()`: this engine's id, 0..size()-1.
@@ -119,6 +133,15 @@ pub fn register(engine: &mut Engine, state: &Rc<RefCell<State>>) {
                 .map_err(|e| fail(&ctx, e))
         },
     );
+    // `sleep(seconds)`: waits, serving messages; an interrupt ends it.
+    let st = state.clone();
+    engine.register_fn("sleep", move |ctx: NativeCallContext, s: f64| -> Res<()> {
+        engine_sleep(&ctx, &st, s)
+    });
+    let st = state.clone();
+    engine.register_fn("sleep", move |ctx: NativeCallContext, s: i64| -> Res<()> {
+        engine_sleep(&ctx, &st, s as f64)
+    });
     // `recv(src)`: the next value sent by engine `src`, waiting for it.
     let st = state.clone();
     engine.register_fn(

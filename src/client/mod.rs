@@ -175,15 +175,24 @@ impl Client {
             .is_none_or(|p| p.replies.len() == p.targets.len())
     }
 
+    /// How many engines have answered request `id` so far.
+    pub fn replies_so_far(&self, id: u64) -> usize {
+        self.pending.get(&id).map_or(0, |p| p.replies.len())
+    }
+
     /// Waits for request `id`, at most `timeout` (forever if `None`). Returns its replies
     /// in target order, or `None` if it is still running at the deadline.
     pub fn wait(&mut self, id: u64, timeout: Option<Duration>) -> Option<Vec<Reply>> {
         let deadline = timeout.map(|t| Instant::now() + t);
+        if !self.is_done(id) {
+            self.pump(Duration::ZERO);
+        }
         while !self.is_done(id) {
-            if deadline.is_some_and(|d| Instant::now() >= d) {
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|l| l.is_zero()) {
                 return None;
             }
-            self.pump(Duration::from_millis(5));
+            self.pump(left.unwrap_or(Duration::MAX).min(Duration::from_millis(5)));
         }
         let mut p = self.pending.remove(&id)?;
         Some(
