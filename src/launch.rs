@@ -36,7 +36,7 @@ pub struct Args {
 /// What the console will do.
 enum Plan {
     Repl,
-    Batch { job: batch::Job, show_result: bool },
+    Batch { job: batch::Job, spmd: bool, show_result: bool },
 }
 
 fn usage(msg: &str) -> ExitCode {
@@ -47,23 +47,17 @@ fn usage(msg: &str) -> ExitCode {
 fn plan(args: &Args) -> Result<Plan, String> {
     if let Some(code) = &args.code {
         return Ok(Plan::Batch {
-            job: batch::Job::Script {
-                code: code.clone(),
-                origin: "-e".into(),
-            },
-            show_result: true,
+            job: batch::Job::Script { code: code.clone(), origin: "-e".into() },
+            spmd: args.spmd,
+            show_result: !args.spmd,
         });
     }
     let from_stdin = match &args.file {
         Some(path) if path.as_os_str() == "-" => true,
         Some(path) => {
-            let code = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+            let code = std::fs::read_to_string(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
             let origin = path.display().to_string();
-            return Ok(Plan::Batch {
-                job: batch::Job::Script { code, origin },
-                show_result: false,
-            });
+            return Ok(Plan::Batch { job: batch::Job::Script { code, origin }, spmd: args.spmd, show_result: false });
         }
         None => !std::io::stdin().is_terminal(),
     };
@@ -74,16 +68,8 @@ fn plan(args: &Args) -> Result<Plan, String> {
         return Ok(Plan::Repl);
     }
     let mut code = String::new();
-    std::io::stdin()
-        .read_to_string(&mut code)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
-    Ok(Plan::Batch {
-        job: batch::Job::Script {
-            code,
-            origin: "<stdin>".into(),
-        },
-        show_result: false,
-    })
+    std::io::stdin().read_to_string(&mut code).map_err(|e| format!("cannot read standard input: {e}"))?;
+    Ok(Plan::Batch { job: batch::Job::Script { code, origin: "<stdin>".into() }, spmd: args.spmd, show_result: false })
 }
 
 /// The whole program, after argument parsing.
@@ -104,10 +90,8 @@ pub fn main(args: Args) -> ExitCode {
     let mut handles = Vec::with_capacity(n);
     for (e, end) in engine_ends.into_iter().enumerate() {
         let report = end.console_line();
-        let spawned = std::thread::Builder::new()
-            .name(format!("pshell-engine-{e}"))
-            .stack_size(16 << 20)
-            .spawn(move || {
+        let spawned =
+            std::thread::Builder::new().name(format!("pshell-engine-{e}")).stack_size(16 << 20).spawn(move || {
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     engine::run(Box::new(end), EngineConfig::default())
                 }));
@@ -134,9 +118,7 @@ pub fn main(args: Args) -> ExitCode {
 }
 
 fn run_console(transport: Box<dyn Transport>, plan: Plan) -> ExitCode {
-    let sink = Box::new(|out: &crate::protocol::Output| {
-        display::write_output(out, &mut std::io::stdout().lock())
-    });
+    let sink = Box::new(|out: &crate::protocol::Output| display::write_output(out, &mut std::io::stdout().lock()));
     let client = match Client::connect(transport, sink) {
         Ok(c) => c,
         Err(e) => {
@@ -150,7 +132,7 @@ fn run_console(transport: Box<dyn Transport>, plan: Plan) -> ExitCode {
             repl::run(&mut console);
             ExitCode::SUCCESS
         }
-        Plan::Batch { job, show_result } => batch::run(&mut console, job, false, show_result),
+        Plan::Batch { job, spmd, show_result } => batch::run(&mut console, job, spmd, show_result),
     };
     console.shared.borrow_mut().client.shutdown();
     status
@@ -158,15 +140,10 @@ fn run_console(transport: Box<dyn Transport>, plan: Plan) -> ExitCode {
 
 /// The world size if an MPI launcher started this process.
 fn mpi_launch_size() -> Option<usize> {
-    [
-        "OMPI_COMM_WORLD_SIZE",
-        "PMI_SIZE",
-        "PMIX_SIZE",
-        "MPI_LOCALNRANKS",
-    ]
-    .iter()
-    .find_map(|v| std::env::var(v).ok()?.parse().ok())
-    .or_else(|| std::env::var("PMIX_RANK").ok().map(|_| 0))
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok()?.parse().ok())
+        .or_else(|| std::env::var("PMIX_RANK").ok().map(|_| 0))
 }
 
 #[cfg(not(feature = "mpi"))]

@@ -28,20 +28,8 @@ pub struct AsyncResult {
 }
 
 impl AsyncResult {
-    pub fn new(
-        id: u64,
-        targets: Vec<usize>,
-        code: std::sync::Arc<str>,
-        shared: Rc<RefCell<Shared>>,
-    ) -> AsyncResult {
-        AsyncResult {
-            id,
-            targets,
-            code,
-            submitted: Instant::now(),
-            shared,
-            done: Rc::new(RefCell::new(None)),
-        }
+    pub fn new(id: u64, targets: Vec<usize>, code: std::sync::Arc<str>, shared: Rc<RefCell<Shared>>) -> AsyncResult {
+        AsyncResult { id, targets, code, submitted: Instant::now(), shared, done: Rc::new(RefCell::new(None)) }
     }
 
     /// Waits up to `timeout` (forever if `None`); whether the request is done.
@@ -87,18 +75,12 @@ impl AsyncResult {
                 values
                     .iter()
                     .map(|v| {
-                        convert::to_dynamic(v.clone(), &s.lib).map_err(|e| {
-                            EvalAltResult::ErrorRuntime(e.to_string().into(), ctx.call_position())
-                                .into()
-                        })
+                        convert::to_dynamic(v.clone(), &s.lib)
+                            .map_err(|e| EvalAltResult::ErrorRuntime(e.to_string().into(), ctx.call_position()).into())
                     })
                     .collect()
             }
-            Err(e) => Err(EvalAltResult::ErrorRuntime(
-                display::composite(e).into(),
-                ctx.call_position(),
-            )
-            .into()),
+            Err(e) => Err(EvalAltResult::ErrorRuntime(display::composite(e).into(), ctx.call_position()).into()),
         }
     }
 }
@@ -118,28 +100,18 @@ fn seconds(ctx: &NativeCallContext, what: &str, s: f64) -> Res<Duration> {
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<AsyncResult>("AsyncResult");
     // `r.ready()`: whether every engine has answered.
-    engine.register_fn("ready", |r: &mut AsyncResult| {
-        r.settle(Some(Duration::ZERO))
-    });
+    engine.register_fn("ready", |r: &mut AsyncResult| r.settle(Some(Duration::ZERO)));
     // `r.wait()`: waits until done; true.
     engine.register_fn("wait", |r: &mut AsyncResult| r.settle(None));
     // `r.wait(seconds)`: waits at most `seconds`; whether it is done.
-    engine.register_fn(
-        "wait",
-        |ctx: NativeCallContext, r: &mut AsyncResult, s: f64| -> Res<bool> {
-            Ok(r.settle(Some(seconds(&ctx, "wait", s)?)))
-        },
-    );
-    engine.register_fn(
-        "wait",
-        |ctx: NativeCallContext, r: &mut AsyncResult, s: i64| -> Res<bool> {
-            Ok(r.settle(Some(seconds(&ctx, "wait", s as f64)?)))
-        },
-    );
-    // `r.get()`: the per-engine values (waiting if needed), or the composite error.
-    engine.register_fn("get", |ctx: NativeCallContext, r: &mut AsyncResult| {
-        r.get(&ctx)
+    engine.register_fn("wait", |ctx: NativeCallContext, r: &mut AsyncResult, s: f64| -> Res<bool> {
+        Ok(r.settle(Some(seconds(&ctx, "wait", s)?)))
     });
+    engine.register_fn("wait", |ctx: NativeCallContext, r: &mut AsyncResult, s: i64| -> Res<bool> {
+        Ok(r.settle(Some(seconds(&ctx, "wait", s as f64)?)))
+    });
+    // `r.get()`: the per-engine values (waiting if needed), or the composite error.
+    engine.register_fn("get", |ctx: NativeCallContext, r: &mut AsyncResult| r.get(&ctx));
     // `r.progress()`: `[done, total]` engines.
     engine.register_fn("progress", |r: &mut AsyncResult| r.progress());
     // `r.elapsed`: seconds from submission to completion (or until now).
@@ -149,16 +121,8 @@ pub fn register(engine: &mut Engine) {
         r.targets.iter().map(|&e| Dynamic::from(e as i64)).collect()
     });
     engine.register_fn("to_string", |r: &mut AsyncResult| {
-        let state = if r.done.borrow().is_some() {
-            "done"
-        } else {
-            "running"
-        };
-        format!(
-            "<AsyncResult {} on {} engines: {state}>",
-            r.id,
-            r.targets.len()
-        )
+        let state = if r.done.borrow().is_some() { "done" } else { "running" };
+        format!("<AsyncResult {} on {} engines: {state}>", r.id, r.targets.len())
     });
 }
 
@@ -171,9 +135,6 @@ pub fn console_sleep(ctx: &NativeCallContext, shared: &RefCell<Shared>, s: f64) 
         if left.is_zero() {
             return Ok(());
         }
-        shared
-            .borrow_mut()
-            .client
-            .pump(left.min(Duration::from_millis(5)));
+        shared.borrow_mut().client.pump(left.min(Duration::from_millis(5)));
     }
 }

@@ -22,11 +22,7 @@ fn error(ctx: &NativeCallContext, msg: String) -> Box<EvalAltResult> {
 }
 
 /// Reads a targets argument: an engine id or an array of them.
-fn targets_arg(
-    ctx: &NativeCallContext,
-    shared: &RefCell<Shared>,
-    t: Option<Dynamic>,
-) -> Res<Vec<usize>> {
+fn targets_arg(ctx: &NativeCallContext, shared: &RefCell<Shared>, t: Option<Dynamic>) -> Res<Vec<usize>> {
     let n = shared.borrow().client.engines();
     let ids: Option<Vec<i64>> = match t {
         None => None,
@@ -35,59 +31,35 @@ fn targets_arg(
             d.into_array()
                 .expect("checked")
                 .into_iter()
-                .map(|x| {
-                    x.as_int()
-                        .map_err(|_| error(ctx, format!("targets: '{x}' is not an engine id")))
-                })
+                .map(|x| x.as_int().map_err(|_| error(ctx, format!("targets: '{x}' is not an engine id"))))
                 .collect::<Res<_>>()?,
         ),
         Some(d) => {
             return Err(error(
                 ctx,
-                format!(
-                    "targets: expected an engine id or an array of them, not {}",
-                    d.type_name()
-                ),
+                format!("targets: expected an engine id or an array of them, not {}", d.type_name()),
             ))
         }
     };
     parse_targets(ids.as_deref(), n).map_err(|m| error(ctx, m))
 }
 
-fn px(
-    ctx: &NativeCallContext,
-    shared: &RefCell<Shared>,
-    code: &str,
-    t: Option<Dynamic>,
-) -> Res<Array> {
+fn px(ctx: &NativeCallContext, shared: &RefCell<Shared>, code: &str, t: Option<Dynamic>) -> Res<Array> {
     check_size(code).map_err(|m| error(ctx, m))?;
     let targets = targets_arg(ctx, shared, t)?;
     let values = {
         let mut s = shared.borrow_mut();
-        s.client
-            .execute(code, &targets, "px")
-            .map_err(|e| error(ctx, display::composite(&e)))?
+        s.client.execute(code, &targets, "px").map_err(|e| error(ctx, display::composite(&e)))?
     };
     let s = shared.borrow();
-    values
-        .into_iter()
-        .map(|v| convert::to_dynamic(v, &s.lib).map_err(|e| error(ctx, e.to_string())))
-        .collect()
+    values.into_iter().map(|v| convert::to_dynamic(v, &s.lib).map_err(|e| error(ctx, e.to_string()))).collect()
 }
 
-fn px_async(
-    ctx: &NativeCallContext,
-    shared: &Rc<RefCell<Shared>>,
-    code: &str,
-    t: Option<Dynamic>,
-) -> Res<AsyncResult> {
+fn px_async(ctx: &NativeCallContext, shared: &Rc<RefCell<Shared>>, code: &str, t: Option<Dynamic>) -> Res<AsyncResult> {
     check_size(code).map_err(|m| error(ctx, m))?;
     let targets = targets_arg(ctx, shared, t)?;
     let code: Arc<str> = Arc::from(code);
-    let kind = RequestKind::Execute {
-        code: code.clone(),
-        origin: "px_async".into(),
-    };
+    let kind = RequestKind::Execute { code: code.clone(), origin: "px_async".into() };
     let id = shared.borrow_mut().client.submit(&targets, kind);
     Ok(AsyncResult::new(id, targets, code, shared.clone()))
 }
@@ -97,42 +69,28 @@ pub fn register(engine: &mut Engine, shared: &Rc<RefCell<Shared>>) {
     // `engines()`: the engine ids, `[0, 1, ...]`.
     let sh = shared.clone();
     engine.register_fn("engines", move || -> Array {
-        (0..sh.borrow().client.engines() as i64)
-            .map(Dynamic::from)
-            .collect()
+        (0..sh.borrow().client.engines() as i64).map(Dynamic::from).collect()
     });
     // `px(code)`: runs `code` on every engine; an array of their values.
     let sh = shared.clone();
-    engine.register_fn("px", move |ctx: NativeCallContext, code: &str| {
-        px(&ctx, &sh, code, None)
-    });
+    engine.register_fn("px", move |ctx: NativeCallContext, code: &str| px(&ctx, &sh, code, None));
     // `px(code, targets)`: the same on some engines (an id or an array of ids).
     let sh = shared.clone();
-    engine.register_fn(
-        "px",
-        move |ctx: NativeCallContext, code: &str, t: Dynamic| px(&ctx, &sh, code, Some(t)),
-    );
+    engine.register_fn("px", move |ctx: NativeCallContext, code: &str, t: Dynamic| px(&ctx, &sh, code, Some(t)));
     // `px_async(code)`: starts `code` on every engine; an AsyncResult.
     let sh = shared.clone();
-    engine.register_fn("px_async", move |ctx: NativeCallContext, code: &str| {
-        px_async(&ctx, &sh, code, None)
-    });
+    engine.register_fn("px_async", move |ctx: NativeCallContext, code: &str| px_async(&ctx, &sh, code, None));
     // `px_async(code, targets)`: the same on some engines.
     let sh = shared.clone();
-    engine.register_fn(
-        "px_async",
-        move |ctx: NativeCallContext, code: &str, t: Dynamic| px_async(&ctx, &sh, code, Some(t)),
-    );
+    engine.register_fn("px_async", move |ctx: NativeCallContext, code: &str, t: Dynamic| {
+        px_async(&ctx, &sh, code, Some(t))
+    });
     async_result::register(engine);
     // `sleep(seconds)`: waits; engine output keeps streaming meanwhile.
     let sh = shared.clone();
-    engine.register_fn("sleep", move |ctx: NativeCallContext, s: f64| {
-        async_result::console_sleep(&ctx, &sh, s)
-    });
+    engine.register_fn("sleep", move |ctx: NativeCallContext, s: f64| async_result::console_sleep(&ctx, &sh, s));
     let sh = shared.clone();
-    engine.register_fn("sleep", move |ctx: NativeCallContext, s: i64| {
-        async_result::console_sleep(&ctx, &sh, s as f64)
-    });
+    engine.register_fn("sleep", move |ctx: NativeCallContext, s: i64| async_result::console_sleep(&ctx, &sh, s as f64));
     // `interrupt()`: interrupts what every engine is running.
     let sh = shared.clone();
     engine.register_fn("interrupt", move || {
@@ -142,12 +100,9 @@ pub fn register(engine: &mut Engine, shared: &Rc<RefCell<Shared>>) {
     });
     // `interrupt(targets)`: interrupts what these engines are running.
     let sh = shared.clone();
-    engine.register_fn(
-        "interrupt",
-        move |ctx: NativeCallContext, t: Dynamic| -> Res<()> {
-            let targets = targets_arg(&ctx, &sh, Some(t))?;
-            sh.borrow_mut().client.interrupt(&targets);
-            Ok(())
-        },
-    );
+    engine.register_fn("interrupt", move |ctx: NativeCallContext, t: Dynamic| -> Res<()> {
+        let targets = targets_arg(&ctx, &sh, Some(t))?;
+        sh.borrow_mut().client.interrupt(&targets);
+        Ok(())
+    });
 }

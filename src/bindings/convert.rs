@@ -27,14 +27,10 @@ pub enum ConvertError {
 impl std::fmt::Display for ConvertError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ConvertError::CannotTravel { type_name } => write!(
-                f,
-                "a value of type '{type_name}' cannot travel between console and engines"
-            ),
-            ConvertError::TooDeep => write!(
-                f,
-                "a value nested deeper than {MAX_DEPTH} levels cannot travel"
-            ),
+            ConvertError::CannotTravel { type_name } => {
+                write!(f, "a value of type '{type_name}' cannot travel between console and engines")
+            }
+            ConvertError::TooDeep => write!(f, "a value nested deeper than {MAX_DEPTH} levels cannot travel"),
             ConvertError::UnknownFunction { name } => {
                 write!(f, "function pointer to '{name}', which is not defined here")
             }
@@ -78,11 +74,7 @@ fn to_value_at(d: &Dynamic, depth: usize) -> Result<Value, ConvertError> {
         return Ok(Value::Blob(b.clone()));
     }
     if let Some(a) = d.read_lock::<Array>() {
-        return a
-            .iter()
-            .map(|v| to_value_at(v, depth + 1))
-            .collect::<Result<_, _>>()
-            .map(Value::Array);
+        return a.iter().map(|v| to_value_at(v, depth + 1)).collect::<Result<_, _>>().map(Value::Array);
     }
     if let Some(m) = d.read_lock::<Map>() {
         return m
@@ -92,19 +84,10 @@ fn to_value_at(d: &Dynamic, depth: usize) -> Result<Value, ConvertError> {
             .map(Value::Map);
     }
     if let Some(f) = d.read_lock::<FnPtr>() {
-        let curried = f
-            .curry()
-            .iter()
-            .map(|v| to_value_at(v, depth + 1))
-            .collect::<Result<_, _>>()?;
-        return Ok(Value::FnPtr {
-            name: f.fn_name().to_string(),
-            curried,
-        });
+        let curried = f.curry().iter().map(|v| to_value_at(v, depth + 1)).collect::<Result<_, _>>()?;
+        return Ok(Value::FnPtr { name: f.fn_name().to_string(), curried });
     }
-    Err(ConvertError::CannotTravel {
-        type_name: friendly_type_name(d),
-    })
+    Err(ConvertError::CannotTravel { type_name: friendly_type_name(d) })
 }
 
 /// The type name a user recognises ("timestamp", not "std::time::Instant").
@@ -128,10 +111,7 @@ pub fn to_dynamic(v: Value, lib: &AST) -> Result<Dynamic, ConvertError> {
         Value::Char(c) => c.into(),
         Value::Blob(b) => Dynamic::from_blob(b),
         Value::Array(items) => {
-            let a: Array = items
-                .into_iter()
-                .map(|v| to_dynamic(v, lib))
-                .collect::<Result<_, _>>()?;
+            let a: Array = items.into_iter().map(|v| to_dynamic(v, lib)).collect::<Result<_, _>>()?;
             a.into()
         }
         Value::Map(entries) => {
@@ -143,10 +123,7 @@ pub fn to_dynamic(v: Value, lib: &AST) -> Result<Dynamic, ConvertError> {
         }
         Value::FnPtr { name, curried } => {
             let mut f = fn_ptr(&name, lib)?;
-            let curried: Vec<Dynamic> = curried
-                .into_iter()
-                .map(|v| to_dynamic(v, lib))
-                .collect::<Result<_, _>>()?;
+            let curried: Vec<Dynamic> = curried.into_iter().map(|v| to_dynamic(v, lib)).collect::<Result<_, _>>()?;
             f.set_curry(curried);
             f.into()
         }
@@ -162,15 +139,11 @@ fn fn_ptr(name: &str, lib: &AST) -> Result<FnPtr, ConvertError> {
         .iter_functions()
         .find(|f| f.name == name)
         .map(|f| f.params.len())
-        .ok_or_else(|| ConvertError::UnknownFunction {
-            name: name.to_string(),
-        })?;
+        .ok_or_else(|| ConvertError::UnknownFunction { name: name.to_string() })?;
     lib.shared_lib()
         .get_script_fn(name, params)
         .map(|def| FnPtr::from(def.clone()))
-        .ok_or_else(|| ConvertError::UnknownFunction {
-            name: name.to_string(),
-        })
+        .ok_or_else(|| ConvertError::UnknownFunction { name: name.to_string() })
 }
 
 #[cfg(test)]
@@ -241,27 +214,12 @@ mod tests {
         let engine = Engine::new();
         let d: Dynamic = engine.eval("timestamp()").unwrap();
         let e = to_value(&d).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "a value of type 'timestamp' cannot travel between console and engines"
-        );
+        assert_eq!(e.to_string(), "a value of type 'timestamp' cannot travel between console and engines");
     }
 
     #[test]
     fn unknown_closure_is_an_error() {
-        let e = to_dynamic(
-            Value::FnPtr {
-                name: "anon$0000".into(),
-                curried: vec![],
-            },
-            &AST::empty(),
-        )
-        .unwrap_err();
-        assert_eq!(
-            e,
-            ConvertError::UnknownFunction {
-                name: "anon$0000".into()
-            }
-        );
+        let e = to_dynamic(Value::FnPtr { name: "anon$0000".into(), curried: vec![] }, &AST::empty()).unwrap_err();
+        assert_eq!(e, ConvertError::UnknownFunction { name: "anon$0000".into() });
     }
 }

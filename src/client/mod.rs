@@ -11,9 +11,7 @@ mod targets;
 
 pub use targets::parse_targets;
 
-use crate::protocol::{
-    Message, Output, Peer, RemoteError, Reply, Request, RequestKind, Value, VERSION,
-};
+use crate::protocol::{Message, Output, Peer, RemoteError, Reply, Request, RequestKind, Value, VERSION};
 use crate::transport::Transport;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -92,9 +90,7 @@ impl Client {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 let missing: Vec<usize> = (0..n).filter(|&e| info[e].is_none()).collect();
-                return Err(ClientError::Handshake(format!(
-                    "no hello from engines {missing:?} within 60 s"
-                )));
+                return Err(ClientError::Handshake(format!("no hello from engines {missing:?} within 60 s")));
             }
             match transport.recv_timeout(left.min(Duration::from_millis(100))) {
                 Some((Peer::Engine(e), Message::Hello { version, host, pid })) if e < n => {
@@ -106,9 +102,7 @@ impl Client {
                     info[e] = Some(EngineInfo { host, pid });
                 }
                 Some((Peer::Engine(e), Message::Goodbye { reason, .. })) => {
-                    return Err(ClientError::Handshake(format!(
-                        "engine {e} ended: {reason}"
-                    )));
+                    return Err(ClientError::Handshake(format!("engine {e} ended: {reason}")));
                 }
                 _ => {}
             }
@@ -152,11 +146,7 @@ impl Client {
             announced: HashSet::new(),
         };
         for &e in targets {
-            let req = Request {
-                id,
-                targets: targets.to_vec(),
-                kind: kind.clone(),
-            };
+            let req = Request { id, targets: targets.to_vec(), kind: kind.clone() };
             if let Err(err) = self.transport.send(Peer::Engine(e), Message::Request(req)) {
                 self.lost.entry(e).or_insert_with(|| err.to_string());
             }
@@ -170,9 +160,7 @@ impl Client {
 
     /// Whether every engine has answered request `id`.
     pub fn is_done(&self, id: u64) -> bool {
-        self.pending
-            .get(&id)
-            .is_none_or(|p| p.replies.len() == p.targets.len())
+        self.pending.get(&id).is_none_or(|p| p.replies.len() == p.targets.len())
     }
 
     /// How many engines have answered request `id` so far.
@@ -195,12 +183,7 @@ impl Client {
             self.pump(left.unwrap_or(Duration::MAX).min(Duration::from_millis(5)));
         }
         let mut p = self.pending.remove(&id)?;
-        Some(
-            p.targets
-                .iter()
-                .map(|e| p.replies.remove(e).expect("every target replied"))
-                .collect(),
-        )
+        Some(p.targets.iter().map(|e| p.replies.remove(e).expect("every target replied")).collect())
     }
 
     /// Takes in messages for up to `pause`, and does the periodic duties.
@@ -263,10 +246,7 @@ impl Client {
             }
             p.announced.extend(news.iter().map(|(e, _)| *e));
             for &e in p.targets.iter().filter(|e| !p.replies.contains_key(e)) {
-                let msg = Message::PeerDone {
-                    request: id,
-                    engines: news.clone(),
-                };
+                let msg = Message::PeerDone { request: id, engines: news.clone() };
                 let _ = self.transport.send(Peer::Engine(e), msg);
             }
         }
@@ -274,11 +254,7 @@ impl Client {
 
     /// Interrupts every request in flight on its targets.
     pub fn interrupt_running(&mut self) {
-        let mut targets: Vec<usize> = self
-            .pending
-            .values()
-            .flat_map(|p| p.targets.iter().copied())
-            .collect();
+        let mut targets: Vec<usize> = self.pending.values().flat_map(|p| p.targets.iter().copied()).collect();
         targets.sort_unstable();
         targets.dedup();
         self.interrupt(&targets);
@@ -288,23 +264,14 @@ impl Client {
     pub fn interrupt(&mut self, targets: &[usize]) {
         let up_to = self.next_id - 1;
         for &e in targets {
-            let _ = self
-                .transport
-                .send(Peer::Engine(e), Message::Interrupt { up_to });
+            let _ = self.transport.send(Peer::Engine(e), Message::Interrupt { up_to });
         }
     }
 
     /// Runs `kind` on `targets` and waits: the values in target order, or every error.
-    pub fn run(
-        &mut self,
-        targets: &[usize],
-        kind: RequestKind,
-        origin: &str,
-    ) -> Result<Vec<Value>, CompositeError> {
+    pub fn run(&mut self, targets: &[usize], kind: RequestKind, origin: &str) -> Result<Vec<Value>, CompositeError> {
         let code = match &kind {
-            RequestKind::Execute { code, .. } | RequestKind::Define { source: code } => {
-                Some(code.clone())
-            }
+            RequestKind::Execute { code, .. } | RequestKind::Define { source: code } => Some(code.clone()),
             _ => None,
         };
         let id = self.submit(targets, kind);
@@ -313,30 +280,15 @@ impl Client {
     }
 
     /// `px(code, targets)`.
-    pub fn execute(
-        &mut self,
-        code: &str,
-        targets: &[usize],
-        origin: &str,
-    ) -> Result<Vec<Value>, CompositeError> {
-        let kind = RequestKind::Execute {
-            code: Arc::from(code),
-            origin: origin.to_string(),
-        };
+    pub fn execute(&mut self, code: &str, targets: &[usize], origin: &str) -> Result<Vec<Value>, CompositeError> {
+        let kind = RequestKind::Execute { code: Arc::from(code), origin: origin.to_string() };
         self.run(targets, kind, origin)
     }
 
     /// Compiles `source`'s functions into every engine's library.
     pub fn define(&mut self, source: &str) -> Result<(), CompositeError> {
         let all: Vec<usize> = (0..self.engines()).collect();
-        self.run(
-            &all,
-            RequestKind::Define {
-                source: Arc::from(source),
-            },
-            "function definitions",
-        )
-        .map(|_| ())
+        self.run(&all, RequestKind::Define { source: Arc::from(source) }, "function definitions").map(|_| ())
     }
 
     /// Ends every engine. Idempotent.
@@ -346,8 +298,7 @@ impl Client {
                 let _ = self.transport.send(Peer::Engine(e), Message::Shutdown);
             }
         }
-        self.lost
-            .extend((0..self.engines()).map(|e| (e, "shut down".to_string())));
+        self.lost.extend((0..self.engines()).map(|e| (e, "shut down".to_string())));
     }
 }
 
@@ -365,21 +316,11 @@ fn lost_reply(request: u64, engine: usize, reason: &str) -> Reply {
         position: None,
         call_chain: vec![],
     };
-    Reply {
-        request,
-        engine,
-        outcome: Err(error),
-        started: 0.0,
-        elapsed: 0.0,
-    }
+    Reply { request, engine, outcome: Err(error), started: 0.0, elapsed: 0.0 }
 }
 
 /// The values of `replies`, or all their errors as one composite error.
-pub fn collect(
-    replies: Vec<Reply>,
-    origin: &str,
-    code: Option<Arc<str>>,
-) -> Result<Vec<Value>, CompositeError> {
+pub fn collect(replies: Vec<Reply>, origin: &str, code: Option<Arc<str>>) -> Result<Vec<Value>, CompositeError> {
     let engines = replies.len();
     let mut values = Vec::with_capacity(engines);
     let mut errors = Vec::new();
@@ -392,11 +333,6 @@ pub fn collect(
     if errors.is_empty() {
         Ok(values)
     } else {
-        Err(CompositeError {
-            origin: origin.to_string(),
-            code,
-            engines,
-            errors,
-        })
+        Err(CompositeError { origin: origin.to_string(), code, engines, errors })
     }
 }

@@ -12,10 +12,7 @@ pub fn parse_targets(targets: Option<&[i64]>, engines: usize) -> Result<Vec<usiz
     let mut out = Vec::with_capacity(targets.len());
     for &t in targets {
         if t < 0 || t as usize >= engines {
-            return Err(format!(
-                "targets: engine {t} does not exist (engines are 0-{})",
-                engines - 1
-            ));
+            return Err(format!("targets: engine {t} does not exist (engines are 0-{})", engines - 1));
         }
         if std::mem::replace(&mut seen[t as usize], true) {
             return Err(format!("targets: engine {t} is named twice"));
@@ -33,21 +30,9 @@ mod tests {
     fn targets_are_checked() {
         assert_eq!(parse_targets(None, 3), Ok(vec![0, 1, 2]));
         assert_eq!(parse_targets(Some(&[2, 0]), 3), Ok(vec![2, 0]));
-        assert_eq!(
-            parse_targets(Some(&[3]), 3).unwrap_err(),
-            "targets: engine 3 does not exist (engines are 0-2)"
-        );
-        assert_eq!(
-            parse_targets(Some(&[-1]), 3).unwrap_err(),
-            "targets: engine -1 does not exist (engines are 0-2)"
-        );
-        assert_eq!(
-            parse_targets(Some(&[1, 1]), 3).unwrap_err(),
-            "targets: engine 1 is named twice"
-        );
-        assert_eq!(
-            parse_targets(Some(&[]), 3).unwrap_err(),
-            "targets: the list of engines is empty"
-        );
+        assert_eq!(parse_targets(Some(&[3]), 3).unwrap_err(), "targets: engine 3 does not exist (engines are 0-2)");
+        assert_eq!(parse_targets(Some(&[-1]), 3).unwrap_err(), "targets: engine -1 does not exist (engines are 0-2)");
+        assert_eq!(parse_targets(Some(&[1, 1]), 3).unwrap_err(), "targets: engine 1 is named twice");
+        assert_eq!(parse_targets(Some(&[]), 3).unwrap_err(), "targets: the list of engines is empty");
     }
 }

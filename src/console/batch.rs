@@ -13,11 +13,8 @@ pub enum Job {
 /// Runs `job`; prints errors on stderr. Exit status 0 on success, 1 on an error.
 pub fn run(console: &mut Console, job: Job, spmd: bool, show_result: bool) -> ExitCode {
     let Job::Script { code, origin } = job;
-    let outcome = if spmd {
-        console.run_spmd(&code, &origin).map(|_| None)
-    } else {
-        console.eval(&code, &origin).map(Some)
-    };
+    let outcome =
+        if spmd { console.run_spmd(&code, &origin).map(|_| None) } else { console.eval(&code, &origin).map(Some) };
     match outcome {
         Ok(value) => {
             if let Some(v) = value.filter(|v| show_result && !v.is_unit()) {

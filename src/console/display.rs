@@ -16,11 +16,8 @@ const SHOWN: usize = 3;
 /// The line `line` (1-based) of `code` with a caret under column `col` (1-based).
 pub fn caret(code: &str, line: u32, col: u32) -> Option<String> {
     let text = code.lines().nth(line.checked_sub(1)? as usize)?;
-    let pad: String = text
-        .chars()
-        .take(col.saturating_sub(1) as usize)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
+    let pad: String =
+        text.chars().take(col.saturating_sub(1) as usize).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
     let gutter = format!("{line}");
     let blank = " ".repeat(gutter.len());
     Some(format!("  {gutter} | {text}\n  {blank} | {pad}^"))
@@ -47,10 +44,7 @@ pub fn composite(err: &CompositeError) -> String {
     let mut groups: Vec<(Vec<usize>, &RemoteError)> = Vec::new();
     for e in &err.errors {
         match groups.iter_mut().find(|(_, g)| {
-            g.kind == e.kind
-                && g.message == e.message
-                && g.position == e.position
-                && g.call_chain == e.call_chain
+            g.kind == e.kind && g.message == e.message && g.position == e.position && g.call_chain == e.call_chain
         }) {
             Some((engines, _)) => engines.push(e.engine),
             None => groups.push((vec![e.engine], e)),
@@ -60,23 +54,13 @@ pub fn composite(err: &CompositeError) -> String {
     let mut out = if failed == 1 {
         String::new()
     } else {
-        format!(
-            "{failed} of {} engines failed in {}:\n",
-            err.engines, err.origin
-        )
+        format!("{failed} of {} engines failed in {}:\n", err.engines, err.origin)
     };
     let code = err.code.as_deref();
-    let shown: Vec<String> = groups
-        .iter()
-        .take(SHOWN)
-        .map(|(engines, e)| entry(engines, e, &err.origin, code))
-        .collect();
+    let shown: Vec<String> =
+        groups.iter().take(SHOWN).map(|(engines, e)| entry(engines, e, &err.origin, code)).collect();
     out.push_str(&shown.join("\n"));
-    let rest: usize = groups
-        .iter()
-        .skip(SHOWN)
-        .map(|(engines, _)| engines.len())
-        .sum();
+    let rest: usize = groups.iter().skip(SHOWN).map(|(engines, _)| engines.len()).sum();
     if rest > 0 {
         out.push_str(&format!("\n... and {rest} more engines failed"));
     }
@@ -111,10 +95,7 @@ mod tests {
 
     #[test]
     fn caret_sits_under_the_column() {
-        assert_eq!(
-            caret("a\nlet y = x;", 2, 9).unwrap(),
-            "  2 | let y = x;\n    |         ^"
-        );
+        assert_eq!(caret("a\nlet y = x;", 2, 9).unwrap(), "  2 | let y = x;\n    |         ^");
         assert_eq!(caret("\tx", 1, 2).unwrap(), "  1 | \tx\n    | \t^");
         assert_eq!(caret("a", 5, 1), None);
     }
@@ -124,12 +105,7 @@ mod tests {
         let code: Arc<str> = Arc::from("let a = 1;\nlet y = x;");
         let mut errors: Vec<RemoteError> = (0..4).map(|e| err(e, "same")).collect();
         errors.extend((4..9).map(|e| err(e, &format!("different {e}"))));
-        let c = CompositeError {
-            origin: "px".into(),
-            code: Some(code),
-            engines: 10,
-            errors,
-        };
+        let c = CompositeError { origin: "px".into(), code: Some(code), engines: 10, errors };
         let text = composite(&c);
         assert!(text.starts_with("9 of 10 engines failed in px:\n[0-3] RuntimeError: same\n  at px line 2, column 9\n  2 | let y = x;\n    |         ^\n[4] RuntimeError: different 4"), "{text}");
         assert!(text.ends_with("... and 3 more engines failed"), "{text}");
@@ -138,12 +114,7 @@ mod tests {
     #[test]
     fn output_lines_are_tagged() {
         let mut buf = Vec::new();
-        let out = Output {
-            request: 1,
-            engine: 3,
-            stream: crate::protocol::Stream::Print,
-            text: "a\nb".into(),
-        };
+        let out = Output { request: 1, engine: 3, stream: crate::protocol::Stream::Print, text: "a\nb".into() };
         write_output(&out, &mut buf);
         assert_eq!(String::from_utf8(buf).unwrap(), "[3] a\n[3] b\n");
     }

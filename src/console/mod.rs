@@ -47,44 +47,28 @@ pub fn check_size(code: &str) -> Result<(), String> {
 
 impl Console {
     pub fn new(client: Client) -> Console {
-        let shared = Rc::new(RefCell::new(Shared {
-            client,
-            lib: AST::empty(),
-        }));
+        let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty() }));
         let mut rhai = Engine::new();
         console_api::register(&mut rhai, &shared);
-        Console {
-            shared,
-            rhai,
-            scope: Scope::new(),
-        }
+        Console { shared, rhai, scope: Scope::new() }
     }
 
     /// Compiles and runs `code` on the console; `origin` names it in errors. The error is
     /// the text to show the user.
     pub fn eval(&mut self, code: &str, origin: &str) -> Result<Dynamic, String> {
         check_size(code)?;
-        let ast = self.rhai.compile(code).map_err(|e| {
-            format_at(
-                origin,
-                code,
-                e.position(),
-                &format!("syntax error: {}", e.err_type()),
-            )
-        })?;
+        let ast = self
+            .rhai
+            .compile(code)
+            .map_err(|e| format_at(origin, code, e.position(), &format!("syntax error: {}", e.err_type())))?;
         if ast.iter_functions().next().is_some() {
             let mut shared = self.shared.borrow_mut();
-            shared
-                .client
-                .define(code)
-                .map_err(|e| display::composite(&e))?;
+            shared.client.define(code).map_err(|e| display::composite(&e))?;
             shared.lib = shared.lib.merge(&ast.clone_functions_only());
         }
         let lib = self.shared.borrow().lib.clone();
         let merged = lib.merge(&ast);
-        self.rhai
-            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged)
-            .map_err(|e| eval_error(origin, code, *e))
+        self.rhai.eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged).map_err(|e| eval_error(origin, code, *e))
     }
 
     /// Runs `code` on every engine at once (SPMD); output streams tagged by engine.
@@ -92,19 +76,12 @@ impl Console {
         check_size(code)?;
         let mut shared = self.shared.borrow_mut();
         let all: Vec<usize> = (0..shared.client.engines()).collect();
-        shared
-            .client
-            .execute(code, &all, origin)
-            .map(|_| ())
-            .map_err(|e| display::composite(&e))
+        shared.client.execute(code, &all, origin).map(|_| ()).map_err(|e| display::composite(&e))
     }
 
     /// The names and types of the console's variables.
     pub fn variables(&self) -> Vec<(String, String)> {
-        self.scope
-            .iter()
-            .map(|(name, _, v)| (name.to_string(), v.type_name().to_string()))
-            .collect()
+        self.scope.iter().map(|(name, _, v)| (name.to_string(), v.type_name().to_string())).collect()
     }
 }
 

@@ -47,11 +47,7 @@ pub fn engine_list(ids: &[usize]) -> String {
         [] => "none".into(),
         [one] => one.to_string(),
         [first, .., last] if contiguous && ids.len() > 2 => format!("{first}-{last}"),
-        _ => ids
-            .iter()
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join(","),
+        _ => ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(","),
     }
 }
 
@@ -77,11 +73,7 @@ impl State {
                 cur.collectives += 1;
                 (cur.id, cur.collectives, cur.targets.clone())
             }
-            None => {
-                return Err(WaitError::Failed(format!(
-                    "{call} can only run inside a request"
-                )))
-            }
+            None => return Err(WaitError::Failed(format!("{call} can only run inside a request"))),
         };
         let mut sorted = targets.clone();
         sorted.sort_unstable();
@@ -95,23 +87,14 @@ impl State {
         let root = c.root();
         let op = call.clone();
         if self.id != root {
-            let msg = Message::Collective {
-                request,
-                seq,
-                op,
-                payload: Ok(contribution),
-            };
+            let msg = Message::Collective { request, seq, op, payload: Ok(contribution) };
             self.send_engine(root, msg)?;
             let payload = self.wait_for(|s| {
                 if let Some((_, payload)) = s.collective_mail.remove(&(request, seq, root)) {
                     return Some(Ok(payload));
                 }
-                s.peer_left(request, root).map(|failed| {
-                    Err(format!(
-                        "{call}: engine {root} {} without joining it",
-                        left(failed)
-                    ))
-                })
+                s.peer_left(request, root)
+                    .map(|failed| Err(format!("{call}: engine {root} {}", left(failed, "joining it"))))
             })?;
             return payload.map_err(WaitError::Failed);
         }
@@ -119,12 +102,9 @@ impl State {
         let waited = self.wait_for(|s| {
             for &e in &others {
                 if !s.collective_mail.contains_key(&(request, seq, e)) {
-                    return s.peer_left(request, e).map(|failed| {
-                        Err(format!(
-                            "{call}: engine {e} {} without joining it",
-                            left(failed)
-                        ))
-                    });
+                    return s
+                        .peer_left(request, e)
+                        .map(|failed| Err(format!("{call}: engine {e} {}", left(failed, "joining it"))));
                 }
             }
             Some(Ok(()))
@@ -138,10 +118,7 @@ impl State {
                     if e == root {
                         parts.push((e, call.clone(), Ok(contribution.clone())));
                     } else {
-                        let (op, payload) = self
-                            .collective_mail
-                            .remove(&(request, seq, e))
-                            .expect("checked above");
+                        let (op, payload) = self.collective_mail.remove(&(request, seq, e)).expect("checked above");
                         parts.push((e, op, payload));
                     }
                 }
@@ -149,21 +126,14 @@ impl State {
             }
         };
         for &e in &others {
-            let msg = Message::Collective {
-                request,
-                seq,
-                op: call.clone(),
-                payload: result.clone(),
-            };
+            let msg = Message::Collective { request, seq, op: call.clone(), payload: result.clone() };
             self.send_engine(e, msg)?;
         }
         result.map_err(WaitError::Failed)
     }
 
     fn send_engine(&mut self, e: usize, msg: Message) -> Result<(), WaitError> {
-        self.transport
-            .send(Peer::Engine(e), msg)
-            .map_err(|err| WaitError::Failed(format!("engine {}: {err}", self.id)))
+        self.transport.send(Peer::Engine(e), msg).map_err(|err| WaitError::Failed(format!("engine {}: {err}", self.id)))
     }
 
     /// `send(value, dest)`: queues `value` for engine `dest`'s next `recv(this engine)`.
@@ -194,35 +164,27 @@ impl State {
                 )));
             }
             s.peer_left(request, src)
-                .map(|failed| Err(format!("recv({src}): engine {src} {} without sending", left(failed))))
+                .map(|failed| Err(format!("recv({src}): engine {src} {}", left(failed, "sending"))))
         })
     }
 }
 
-fn left(failed: bool) -> &'static str {
+/// How a peer left a request before doing `what`.
+fn left(failed: bool, what: &str) -> String {
     if failed {
-        "failed before reaching it"
+        format!("failed before {what}")
     } else {
-        "finished this request"
+        format!("finished this request without {what}")
     }
 }
 
 /// Combines the contributions (in rank order) at the root.
-fn combine(
-    c: Collective,
-    root: usize,
-    parts: Vec<(usize, String, Result<Value, String>)>,
-) -> Result<Value, String> {
+fn combine(c: Collective, root: usize, parts: Vec<(usize, String, Result<Value, String>)>) -> Result<Value, String> {
     let call = c.call();
     if let Some((e, op, _)) = parts.iter().find(|(_, op, _)| *op != call) {
-        return Err(format!(
-            "engines disagree: engine {root} called {call} while engine {e} called {op}"
-        ));
+        return Err(format!("engines disagree: engine {root} called {call} while engine {e} called {op}"));
     }
-    let values = parts
-        .into_iter()
-        .map(|(_, _, p)| p)
-        .collect::<Result<Vec<_>, _>>()?;
+    let values = parts.into_iter().map(|(_, _, p)| p).collect::<Result<Vec<_>, _>>()?;
     match c {
         Collective::Barrier => Ok(Value::Unit),
         Collective::Bcast { root } => Ok(values[root].clone()),
@@ -233,8 +195,7 @@ fn combine(
             }
             let mut acc = values[0].clone();
             for (e, v) in values.iter().enumerate().skip(1) {
-                acc = reduce::combine(op, &acc, v)
-                    .map_err(|m| format!("{m} (engine {e}'s contribution)"))?;
+                acc = reduce::combine(op, &acc, v).map_err(|m| format!("{m} (engine {e}'s contribution)"))?;
             }
             Ok(acc)
         }
@@ -262,10 +223,7 @@ mod tests {
             (2, c.call(), Ok(Value::Float(0.3))),
         ];
         assert_eq!(combine(c, 0, parts), Ok(Value::Float((0.1 + 0.2) + 0.3)));
-        let parts = vec![
-            (0, c.call(), Ok(Value::Int(1))),
-            (1, "barrier()".into(), Ok(Value::Unit)),
-        ];
+        let parts = vec![(0, c.call(), Ok(Value::Int(1))), (1, "barrier()".into(), Ok(Value::Unit))];
         assert_eq!(
             combine(c, 0, parts).unwrap_err(),
             "engines disagree: engine 0 called allreduce(sum) while engine 1 called barrier()"

@@ -33,9 +33,7 @@ pub fn from_eval(engine: usize, err: EvalAltResult) -> RemoteError {
     let mut call_chain = Vec::new();
     let mut err = err;
     while let EvalAltResult::ErrorInFunctionCall(name, _source, inner, _) = err {
-        let at = position(inner.position())
-            .map(|(l, c)| format!(" (line {l}, column {c})"))
-            .unwrap_or_default();
+        let at = position(inner.position()).map(|(l, c)| format!(" (line {l}, column {c})")).unwrap_or_default();
         call_chain.push(format!("{name}{at}"));
         err = *inner;
     }
@@ -45,9 +43,7 @@ pub fn from_eval(engine: usize, err: EvalAltResult) -> RemoteError {
         EvalAltResult::ErrorParsing(..) => "ParseError",
         EvalAltResult::ErrorVariableNotFound(..) => "VariableNotFound",
         EvalAltResult::ErrorFunctionNotFound(..) => "FunctionNotFound",
-        EvalAltResult::ErrorMismatchDataType(..) | EvalAltResult::ErrorMismatchOutputType(..) => {
-            "TypeError"
-        }
+        EvalAltResult::ErrorMismatchDataType(..) | EvalAltResult::ErrorMismatchOutputType(..) => "TypeError",
         EvalAltResult::ErrorIndexNotFound(..)
         | EvalAltResult::ErrorArrayBounds(..)
         | EvalAltResult::ErrorStringBounds(..)
@@ -60,13 +56,7 @@ pub fn from_eval(engine: usize, err: EvalAltResult) -> RemoteError {
         _ => "RuntimeError",
     };
     let message = message_of(err);
-    RemoteError {
-        engine,
-        kind: kind.into(),
-        message,
-        position: outer,
-        call_chain,
-    }
+    RemoteError { engine, kind: kind.into(), message, position: outer, call_chain }
 }
 
 /// The text of an error without its position (which is reported separately).
@@ -99,13 +89,7 @@ pub fn from_panic(engine: usize, payload: &(dyn std::any::Any + Send)) -> Remote
 
 /// An error raised by pshell itself, outside a script position.
 pub fn plain(engine: usize, kind: &str, message: String) -> RemoteError {
-    RemoteError {
-        engine,
-        kind: kind.into(),
-        message,
-        position: None,
-        call_chain: vec![],
-    }
+    RemoteError { engine, kind: kind.into(), message, position: None, call_chain: vec![] }
 }
 
 #[cfg(test)]
@@ -121,26 +105,15 @@ mod tests {
         let r = from_eval(2, *err);
         assert_eq!(r.kind, "VariableNotFound");
         assert_eq!(r.position, Some((6, 1)));
-        assert_eq!(
-            r.call_chain,
-            vec!["outer (line 4, column 15)", "inner (line 2, column 7)"]
-        );
+        assert_eq!(r.call_chain, vec!["outer (line 4, column 15)", "inner (line 2, column 7)"]);
         assert!(r.message.contains("y"), "{}", r.message);
     }
 
     #[test]
     fn thrown_values_and_syntax_errors() {
         let engine = Engine::new();
-        let r = from_eval(
-            0,
-            *engine
-                .eval::<()>("let x = 1;\n  throw \"bad\";")
-                .unwrap_err(),
-        );
-        assert_eq!(
-            (r.kind.as_str(), r.message.as_str(), r.position),
-            ("RuntimeError", "bad", Some((2, 3)))
-        );
+        let r = from_eval(0, *engine.eval::<()>("let x = 1;\n  throw \"bad\";").unwrap_err());
+        assert_eq!((r.kind.as_str(), r.message.as_str(), r.position), ("RuntimeError", "bad", Some((2, 3))));
         let p = engine.compile("let x = ;").unwrap_err();
         let r = from_parse(1, &p);
         assert_eq!(r.kind, "ParseError");

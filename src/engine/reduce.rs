@@ -23,9 +23,7 @@ impl ReduceOp {
             "min" => Ok(ReduceOp::Min),
             "max" => Ok(ReduceOp::Max),
             "prod" => Ok(ReduceOp::Prod),
-            other => Err(format!(
-                "allreduce: unknown op '{other}'; use one of \"sum\", \"min\", \"max\", \"prod\""
-            )),
+            other => Err(format!("allreduce: unknown op '{other}'; use one of \"sum\", \"min\", \"max\", \"prod\"")),
         }
     }
 
@@ -93,12 +91,7 @@ fn ints(op: ReduceOp, x: i64, y: i64) -> Result<i64, String> {
         ReduceOp::Min => Some(x.min(y)),
         ReduceOp::Max => Some(x.max(y)),
     };
-    r.ok_or_else(|| {
-        format!(
-            "allreduce({}): integer overflow combining {x} and {y}",
-            op.name()
-        )
-    })
+    r.ok_or_else(|| format!("allreduce({}): integer overflow combining {x} and {y}", op.name()))
 }
 
 fn floats(op: ReduceOp, x: f64, y: f64) -> f64 {
@@ -119,14 +112,8 @@ mod tests {
     #[test]
     fn scalars_and_promotion() {
         assert_eq!(combine(ReduceOp::Sum, &Int(2), &Int(3)), Ok(Int(5)));
-        assert_eq!(
-            combine(ReduceOp::Prod, &Int(2), &Float(1.5)),
-            Ok(Float(3.0))
-        );
-        assert_eq!(
-            combine(ReduceOp::Min, &Float(2.0), &Int(-1)),
-            Ok(Float(-1.0))
-        );
+        assert_eq!(combine(ReduceOp::Prod, &Int(2), &Float(1.5)), Ok(Float(3.0)));
+        assert_eq!(combine(ReduceOp::Min, &Float(2.0), &Int(-1)), Ok(Float(-1.0)));
         assert_eq!(combine(ReduceOp::Max, &Int(2), &Int(9)), Ok(Int(9)));
         let nan = combine(ReduceOp::Max, &Float(f64::NAN), &Float(1.0)).unwrap();
         assert!(matches!(nan, Float(x) if x.is_nan()));
@@ -136,21 +123,13 @@ mod tests {
     fn arrays_elementwise_and_nested() {
         let a = Array(vec![Int(1), Array(vec![Float(0.5)])]);
         let b = Array(vec![Int(2), Array(vec![Float(0.25)])]);
-        assert_eq!(
-            combine(ReduceOp::Sum, &a, &b),
-            Ok(Array(vec![Int(3), Array(vec![Float(0.75)])]))
-        );
+        assert_eq!(combine(ReduceOp::Sum, &a, &b), Ok(Array(vec![Int(3), Array(vec![Float(0.75)])])));
     }
 
     #[test]
     fn errors_name_the_problem() {
         assert_eq!(
-            combine(
-                ReduceOp::Sum,
-                &Array(vec![Int(1)]),
-                &Array(vec![Int(1), Int(2)])
-            )
-            .unwrap_err(),
+            combine(ReduceOp::Sum, &Array(vec![Int(1)]), &Array(vec![Int(1), Int(2)])).unwrap_err(),
             "allreduce(sum): arrays of different lengths (1 and 2)"
         );
         assert_eq!(
@@ -159,10 +138,7 @@ mod tests {
         );
         assert_eq!(
             combine(ReduceOp::Sum, &Int(i64::MAX), &Int(1)).unwrap_err(),
-            format!(
-                "allreduce(sum): integer overflow combining {} and 1",
-                i64::MAX
-            )
+            format!("allreduce(sum): integer overflow combining {} and 1", i64::MAX)
         );
         assert_eq!(
             ReduceOp::parse("avg").unwrap_err(),

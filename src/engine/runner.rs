@@ -3,9 +3,7 @@
 use super::errors;
 use super::state::{Current, State, WaitError};
 use crate::bindings::{convert, spmd};
-use crate::protocol::{
-    Message, Peer, RemoteError, Reply, Request, RequestKind, Stream, Value, VERSION,
-};
+use crate::protocol::{Message, Peer, RemoteError, Reply, Request, RequestKind, Stream, Value, VERSION};
 use crate::transport::Transport;
 use rhai::{Dynamic, Engine, Scope, AST};
 use std::cell::RefCell;
@@ -34,40 +32,21 @@ struct Runner {
 
 /// Runs an engine until the console shuts it down.
 pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
-    let hello = Message::Hello {
-        version: VERSION,
-        host: super::host_name(),
-        pid: std::process::id(),
-    };
+    let hello = Message::Hello { version: VERSION, host: super::host_name(), pid: std::process::id() };
     if transport.send(Peer::Console, hello).is_err() {
         return;
     }
     let state = Rc::new(RefCell::new(State::new(transport)));
-    let mut runner = Runner {
-        rhai: new_engine(&state, config),
-        state,
-        scope: Scope::new(),
-        cache: HashMap::new(),
-    };
+    let mut runner = Runner { rhai: new_engine(&state, config), state, scope: Scope::new(), cache: HashMap::new() };
     while let Some(req) = runner.next_request() {
         let id = req.id;
-        let started = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
+        let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
         let clock = Instant::now();
         let engine = runner.state.borrow().id;
         let outcome = if id <= runner.state.borrow().interrupt_up_to {
-            Err(errors::plain(
-                engine,
-                "Interrupted",
-                "interrupted before it started".into(),
-            ))
+            Err(errors::plain(engine, "Interrupted", "interrupted before it started".into()))
         } else {
-            runner.state.borrow_mut().current = Some(Current {
-                id,
-                targets: req.targets.clone(),
-                collectives: 0,
-            });
+            runner.state.borrow_mut().current = Some(Current { id, targets: req.targets.clone(), collectives: 0 });
             match catch_unwind(AssertUnwindSafe(|| runner.serve(req))) {
                 Ok(outcome) => outcome,
                 Err(payload) => Err(errors::from_panic(engine, payload.as_ref())),
@@ -75,18 +54,8 @@ pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
         };
         let mut st = runner.state.borrow_mut();
         st.finish(id);
-        let reply = Reply {
-            request: id,
-            engine,
-            outcome,
-            started,
-            elapsed: clock.elapsed().as_secs_f64(),
-        };
-        if st
-            .transport
-            .send(Peer::Console, Message::Reply(reply))
-            .is_err()
-        {
+        let reply = Reply { request: id, engine, outcome, started, elapsed: clock.elapsed().as_secs_f64() };
+        if st.transport.send(Peer::Console, Message::Reply(reply)).is_err() {
             break;
         }
     }
@@ -141,10 +110,7 @@ impl Runner {
         match req.kind {
             RequestKind::Execute { code, .. } => self.execute(code),
             RequestKind::Define { source } => {
-                let ast = self
-                    .rhai
-                    .compile(&*source)
-                    .map_err(|e| errors::from_parse(engine, &e))?;
+                let ast = self.rhai.compile(&*source).map_err(|e| errors::from_parse(engine, &e))?;
                 self.add_functions(&ast);
                 Ok(Value::Unit)
             }
@@ -157,9 +123,8 @@ impl Runner {
                             format!("push: '{name}' is not a valid variable name"),
                         ));
                     }
-                    let d = convert::to_dynamic(value, &self.state.borrow().lib).map_err(|e| {
-                        errors::plain(engine, "CannotTravel", format!("push of '{name}': {e}"))
-                    })?;
+                    let d = convert::to_dynamic(value, &self.state.borrow().lib)
+                        .map_err(|e| errors::plain(engine, "CannotTravel", format!("push of '{name}': {e}")))?;
                     self.scope.set_or_push(name, d);
                 }
                 Ok(Value::Unit)
@@ -168,15 +133,10 @@ impl Runner {
                 .iter()
                 .map(|name| {
                     let d = self.scope.get(name).ok_or_else(|| {
-                        errors::plain(
-                            engine,
-                            "NameError",
-                            format!("pull: '{name}' is not defined on engine {engine}"),
-                        )
+                        errors::plain(engine, "NameError", format!("pull: '{name}' is not defined on engine {engine}"))
                     })?;
-                    convert::to_value(d).map_err(|e| {
-                        errors::plain(engine, "CannotTravel", format!("pull of '{name}': {e}"))
-                    })
+                    convert::to_value(d)
+                        .map_err(|e| errors::plain(engine, "CannotTravel", format!("pull of '{name}': {e}")))
                 })
                 .collect::<Result<_, _>>()
                 .map(Value::Array),
@@ -201,10 +161,7 @@ impl Runner {
         let snippet = match self.cache.get(&code) {
             Some(ast) => ast.clone(),
             None => {
-                let ast = self
-                    .rhai
-                    .compile(&*code)
-                    .map_err(|e| errors::from_parse(engine, &e))?;
+                let ast = self.rhai.compile(&*code).map_err(|e| errors::from_parse(engine, &e))?;
                 if self.cache.len() >= CACHE_ENTRIES {
                     self.cache.clear();
                 }
@@ -217,25 +174,17 @@ impl Runner {
         let lib_has_fns = self.state.borrow().lib.iter_functions().next().is_some();
         let result = if lib_has_fns {
             let merged = self.state.borrow().lib.merge(&snippet);
-            self.rhai
-                .eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged)
+            self.rhai.eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged)
         } else {
-            self.rhai
-                .eval_ast_with_scope::<Dynamic>(&mut self.scope, &snippet)
+            self.rhai.eval_ast_with_scope::<Dynamic>(&mut self.scope, &snippet)
         };
         let value = result.map_err(|e| errors::from_eval(engine, *e))?;
-        convert::to_value(&value).map_err(|e| {
-            errors::plain(
-                engine,
-                "CannotTravel",
-                format!("the snippet's result cannot be returned: {e}"),
-            )
-        })
+        convert::to_value(&value)
+            .map_err(|e| errors::plain(engine, "CannotTravel", format!("the snippet's result cannot be returned: {e}")))
     }
 }
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_')
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
 }

@@ -84,37 +84,21 @@ impl State {
     pub fn handle(&mut self, from: Peer, msg: Message) {
         match (from, msg) {
             (_, Message::Request(r)) => self.queue.push_back(r),
-            (_, Message::Interrupt { up_to }) => {
-                self.interrupt_up_to = self.interrupt_up_to.max(up_to)
-            }
+            (_, Message::Interrupt { up_to }) => self.interrupt_up_to = self.interrupt_up_to.max(up_to),
             (_, Message::Shutdown) => self.shutdown = true,
             (_, Message::PeerDone { request, engines }) => {
                 if request > self.last_finished {
                     self.peers_done.entry(request).or_default().extend(engines);
                 }
             }
-            (Peer::Engine(src), Message::User { value }) => {
-                self.user_mail.entry(src).or_default().push_back(value)
-            }
-            (
-                Peer::Engine(src),
-                Message::Collective {
-                    request,
-                    seq,
-                    op,
-                    payload,
-                },
-            ) => {
+            (Peer::Engine(src), Message::User { value }) => self.user_mail.entry(src).or_default().push_back(value),
+            (Peer::Engine(src), Message::Collective { request, seq, op, payload }) => {
                 if request > self.last_finished {
-                    self.collective_mail
-                        .insert((request, seq, src), (op, payload));
+                    self.collective_mail.insert((request, seq, src), (op, payload));
                 }
             }
             (from, Message::Malformed { reason }) => {
-                let text = format!(
-                    "engine {} received a malformed message from {from:?}: {reason}",
-                    self.id
-                );
+                let text = format!("engine {} received a malformed message from {from:?}: {reason}", self.id);
                 self.emit(Stream::Debug, text);
             }
             // Hellos are answered by the loop before any request; anything else is noise.
@@ -131,22 +115,13 @@ impl State {
 
     /// Whether the running request has been asked to stop (or the engine to shut down).
     pub fn interrupted(&self) -> bool {
-        self.shutdown
-            || self
-                .current
-                .as_ref()
-                .is_some_and(|c| c.id <= self.interrupt_up_to)
+        self.shutdown || self.current.as_ref().is_some_and(|c| c.id <= self.interrupt_up_to)
     }
 
     /// Sends printed text to the console, tagged with the running request.
     pub fn emit(&mut self, stream: Stream, text: String) {
         let request = self.current.as_ref().map_or(0, |c| c.id);
-        let out = Output {
-            request,
-            engine: self.id,
-            stream,
-            text,
-        };
+        let out = Output { request, engine: self.id, stream, text };
         let _ = self.transport.send(Peer::Console, Message::Output(out));
     }
 
@@ -185,9 +160,7 @@ impl State {
 
     /// Whether `engine` has left request `request`, and if so whether it failed.
     pub fn peer_left(&self, request: u64, engine: usize) -> Option<bool> {
-        self.peers_done
-            .get(&request)
-            .and_then(|m| m.get(&engine).copied())
+        self.peers_done.get(&request).and_then(|m| m.get(&engine).copied())
     }
 
     /// Forgets what belonged to requests up to `id`, which has just finished.

@@ -58,10 +58,7 @@ pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
     let mut r = Reader { buf: bytes, pos: 0 };
     let magic = r.u8("magic byte")?;
     if magic != MAGIC {
-        return Err(DecodeError::BadTag {
-            what: "magic byte",
-            tag: magic,
-        });
+        return Err(DecodeError::BadTag { what: "magic byte", tag: magic });
     }
     let msg = r.message()?;
     match bytes.len() - r.pos {
@@ -222,12 +219,7 @@ impl Writer {
                 self.usize(*engine);
                 self.str(reason);
             }
-            Message::Collective {
-                request,
-                seq,
-                op,
-                payload,
-            } => {
+            Message::Collective { request, seq, op, payload } => {
                 self.u8(8);
                 self.u64(*request);
                 self.u64(*seq);
@@ -336,9 +328,7 @@ impl<'a> Reader<'a> {
     }
     fn arc_str(&mut self, what: &'static str) -> Result<Arc<str>, DecodeError> {
         let b = self.bytes(what)?;
-        std::str::from_utf8(b)
-            .map(Arc::from)
-            .map_err(|_| DecodeError::BadText { what })
+        std::str::from_utf8(b).map(Arc::from).map_err(|_| DecodeError::BadText { what })
     }
     fn usize(&mut self, what: &'static str) -> Result<usize, DecodeError> {
         Ok(self.u64(what)? as usize)
@@ -393,57 +383,29 @@ impl<'a> Reader<'a> {
         let engine = self.usize("engine")?;
         let kind = self.string("error kind")?;
         let message = self.string("error message")?;
-        let position = if self.bool("position flag")? {
-            Some((self.u32("line")?, self.u32("column")?))
-        } else {
-            None
-        };
+        let position = if self.bool("position flag")? { Some((self.u32("line")?, self.u32("column")?)) } else { None };
         let n = self.count(8, "call chain")?;
-        let call_chain = (0..n)
-            .map(|_| self.string("call chain"))
-            .collect::<Result<_, _>>()?;
-        Ok(RemoteError {
-            engine,
-            kind,
-            message,
-            position,
-            call_chain,
-        })
+        let call_chain = (0..n).map(|_| self.string("call chain")).collect::<Result<_, _>>()?;
+        Ok(RemoteError { engine, kind, message, position, call_chain })
     }
 
     fn message(&mut self) -> Result<Message, DecodeError> {
         Ok(match self.u8("message tag")? {
-            0 => Message::Hello {
-                version: self.u32("version")?,
-                host: self.string("host")?,
-                pid: self.u32("pid")?,
-            },
+            0 => Message::Hello { version: self.u32("version")?, host: self.string("host")?, pid: self.u32("pid")? },
             1 => {
                 let id = self.u64("request id")?;
                 let n = self.count(8, "targets")?;
-                let targets = (0..n)
-                    .map(|_| self.usize("target"))
-                    .collect::<Result<_, _>>()?;
+                let targets = (0..n).map(|_| self.usize("target")).collect::<Result<_, _>>()?;
                 let kind = self.request_kind()?;
                 Message::Request(Request { id, targets, kind })
             }
             2 => {
                 let request = self.u64("request id")?;
                 let engine = self.usize("engine")?;
-                let outcome = if self.bool("outcome flag")? {
-                    Err(self.error()?)
-                } else {
-                    Ok(self.value(0)?)
-                };
+                let outcome = if self.bool("outcome flag")? { Err(self.error()?) } else { Ok(self.value(0)?) };
                 let started = self.f64("start time")?;
                 let elapsed = self.f64("elapsed time")?;
-                Message::Reply(Reply {
-                    request,
-                    engine,
-                    outcome,
-                    started,
-                    elapsed,
-                })
+                Message::Reply(Reply { request, engine, outcome, started, elapsed })
             }
             3 => Message::Output(Output {
                 request: self.u64("request id")?,
@@ -451,71 +413,40 @@ impl<'a> Reader<'a> {
                 stream: match self.u8("stream")? {
                     0 => Stream::Print,
                     1 => Stream::Debug,
-                    tag => {
-                        return Err(DecodeError::BadTag {
-                            what: "stream",
-                            tag,
-                        })
-                    }
+                    tag => return Err(DecodeError::BadTag { what: "stream", tag }),
                 },
                 text: self.string("output text")?,
             }),
-            4 => Message::Interrupt {
-                up_to: self.u64("request id")?,
-            },
+            4 => Message::Interrupt { up_to: self.u64("request id")? },
             5 => {
                 let request = self.u64("request id")?;
                 let n = self.count(9, "engines")?;
-                let engines = (0..n)
-                    .map(|_| Ok((self.usize("engine")?, self.bool("failed flag")?)))
-                    .collect::<Result<_, DecodeError>>()?;
+                let engines =
+                    (0..n)
+                        .map(|_| Ok((self.usize("engine")?, self.bool("failed flag")?)))
+                        .collect::<Result<_, DecodeError>>()?;
                 Message::PeerDone { request, engines }
             }
             6 => Message::Shutdown,
-            7 => Message::Goodbye {
-                engine: self.usize("engine")?,
-                reason: self.string("reason")?,
-            },
+            7 => Message::Goodbye { engine: self.usize("engine")?, reason: self.string("reason")? },
             8 => {
                 let request = self.u64("request id")?;
                 let seq = self.u64("sequence number")?;
                 let op = self.string("operation")?;
-                let payload = if self.bool("payload flag")? {
-                    Err(self.string("collective error")?)
-                } else {
-                    Ok(self.value(0)?)
-                };
-                Message::Collective {
-                    request,
-                    seq,
-                    op,
-                    payload,
-                }
+                let payload =
+                    if self.bool("payload flag")? { Err(self.string("collective error")?) } else { Ok(self.value(0)?) };
+                Message::Collective { request, seq, op, payload }
             }
-            9 => Message::User {
-                value: self.value(0)?,
-            },
-            10 => Message::Malformed {
-                reason: self.string("reason")?,
-            },
-            tag => {
-                return Err(DecodeError::BadTag {
-                    what: "message",
-                    tag,
-                })
-            }
+            9 => Message::User { value: self.value(0)? },
+            10 => Message::Malformed { reason: self.string("reason")? },
+            tag => return Err(DecodeError::BadTag { what: "message", tag }),
         })
     }
 
     fn request_kind(&mut self) -> Result<RequestKind, DecodeError> {
         Ok(match self.u8("request kind")? {
-            0 => RequestKind::Execute {
-                code: self.arc_str("code")?,
-                origin: self.string("origin")?,
-            },
-            1 => RequestKind::Define {
-                source: self.arc_str("source")?,
-            },
+            0 => RequestKind::Execute { code: self.arc_str("code")?, origin: self.string("origin")? },
+            1 => RequestKind::Define { source: self.arc_str("source")? },
             2 => {
                 let n = self.count(9, "variables")?;
                 let vars = (0..n)
@@ -525,18 +456,11 @@ impl<'a> Reader<'a> {
             }
             3 => {
                 let n = self.count(8, "names")?;
-                let names = (0..n)
-                    .map(|_| self.string("name"))
-                    .collect::<Result<_, _>>()?;
+                let names = (0..n).map(|_| self.string("name")).collect::<Result<_, _>>()?;
                 RequestKind::Pull { names }
             }
             4 => RequestKind::Reset,
-            tag => {
-                return Err(DecodeError::BadTag {
-                    what: "request kind",
-                    tag,
-                })
-            }
+            tag => return Err(DecodeError::BadTag { what: "request kind", tag }),
         })
     }
 }

@@ -23,22 +23,13 @@ fn tricky_values() -> Vec<Value> {
         Value::Blob(vec![0, 255, 1, 254]),
         Value::Blob(vec![]),
         Value::Array(vec![]),
-        Value::Array(vec![
-            Value::Int(1),
-            Value::Array(vec![Value::Float(-0.0), Value::Unit]),
-        ]),
+        Value::Array(vec![Value::Int(1), Value::Array(vec![Value::Float(-0.0), Value::Unit])]),
         Value::Map(vec![]),
         Value::Map(vec![
-            (
-                "a".into(),
-                Value::Map(vec![("b".into(), Value::Array(vec![Value::Char('x')]))]),
-            ),
+            ("a".into(), Value::Map(vec![("b".into(), Value::Array(vec![Value::Char('x')]))])),
             ("ключ".into(), Value::Float(f64::NAN)),
         ]),
-        Value::FnPtr {
-            name: "f".into(),
-            curried: vec![],
-        },
+        Value::FnPtr { name: "f".into(), curried: vec![] },
         Value::FnPtr {
             name: "anon$123".into(),
             curried: vec![Value::Int(7), Value::Array(vec![Value::Str("s".into())])],
@@ -58,9 +49,7 @@ fn every_value_roundtrips_exactly() {
         // -0.0 and NaN keep their bits, not just their class.
         if let Value::Float(x) = v {
             match decode(&encode(&Message::User { value: v.clone() })).unwrap() {
-                Message::User {
-                    value: Value::Float(y),
-                } => assert_eq!(x.to_bits(), y.to_bits()),
+                Message::User { value: Value::Float(y) } => assert_eq!(x.to_bits(), y.to_bits()),
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -77,45 +66,24 @@ fn every_message_roundtrips() {
         call_chain: vec!["outer".into(), "inner".into()],
     };
     let msgs = vec![
-        Message::Hello {
-            version: VERSION,
-            host: "node-1".into(),
-            pid: 4242,
-        },
+        Message::Hello { version: VERSION, host: "node-1".into(), pid: 4242 },
         Message::Request(Request {
             id: u64::MAX,
             targets: vec![0, 2, 3],
-            kind: RequestKind::Execute {
-                code: Arc::from("let x = 1;\nx + 1"),
-                origin: "px".into(),
-            },
+            kind: RequestKind::Execute { code: Arc::from("let x = 1;\nx + 1"), origin: "px".into() },
         }),
         Message::Request(Request {
             id: 1,
             targets: vec![],
-            kind: RequestKind::Define {
-                source: Arc::from("fn f(x) { x }"),
-            },
+            kind: RequestKind::Define { source: Arc::from("fn f(x) { x }") },
         }),
         Message::Request(Request {
             id: 2,
             targets: vec![1],
-            kind: RequestKind::Push {
-                vars: vec![("a".into(), Value::Int(1)), ("b".into(), Value::Unit)],
-            },
+            kind: RequestKind::Push { vars: vec![("a".into(), Value::Int(1)), ("b".into(), Value::Unit)] },
         }),
-        Message::Request(Request {
-            id: 3,
-            targets: vec![1],
-            kind: RequestKind::Pull {
-                names: vec!["a".into()],
-            },
-        }),
-        Message::Request(Request {
-            id: 4,
-            targets: vec![0],
-            kind: RequestKind::Reset,
-        }),
+        Message::Request(Request { id: 3, targets: vec![1], kind: RequestKind::Pull { names: vec!["a".into()] } }),
+        Message::Request(Request { id: 4, targets: vec![0], kind: RequestKind::Reset }),
         Message::Reply(Reply {
             request: 9,
             engine: 1,
@@ -123,61 +91,23 @@ fn every_message_roundtrips() {
             started: 1.5,
             elapsed: 0.25,
         }),
+        Message::Reply(Reply { request: 9, engine: 3, outcome: Err(err.clone()), started: 0.0, elapsed: -0.0 }),
         Message::Reply(Reply {
             request: 9,
             engine: 3,
-            outcome: Err(err.clone()),
-            started: 0.0,
-            elapsed: -0.0,
-        }),
-        Message::Reply(Reply {
-            request: 9,
-            engine: 3,
-            outcome: Err(RemoteError {
-                position: None,
-                call_chain: vec![],
-                ..err
-            }),
+            outcome: Err(RemoteError { position: None, call_chain: vec![], ..err }),
             started: 0.0,
             elapsed: 0.0,
         }),
-        Message::Output(Output {
-            request: 5,
-            engine: 0,
-            stream: Stream::Print,
-            text: "hi\n".into(),
-        }),
-        Message::Output(Output {
-            request: 5,
-            engine: 0,
-            stream: Stream::Debug,
-            text: String::new(),
-        }),
+        Message::Output(Output { request: 5, engine: 0, stream: Stream::Print, text: "hi\n".into() }),
+        Message::Output(Output { request: 5, engine: 0, stream: Stream::Debug, text: String::new() }),
         Message::Interrupt { up_to: 77 },
-        Message::PeerDone {
-            request: 3,
-            engines: vec![(0, false), (5, true)],
-        },
+        Message::PeerDone { request: 3, engines: vec![(0, false), (5, true)] },
         Message::Shutdown,
-        Message::Goodbye {
-            engine: 2,
-            reason: "stack overflow".into(),
-        },
-        Message::Collective {
-            request: 1,
-            seq: 2,
-            op: "allreduce:sum".into(),
-            payload: Ok(Value::Int(3)),
-        },
-        Message::Collective {
-            request: 1,
-            seq: 2,
-            op: "barrier".into(),
-            payload: Err("mismatch".into()),
-        },
-        Message::Malformed {
-            reason: "bad".into(),
-        },
+        Message::Goodbye { engine: 2, reason: "stack overflow".into() },
+        Message::Collective { request: 1, seq: 2, op: "allreduce:sum".into(), payload: Ok(Value::Int(3)) },
+        Message::Collective { request: 1, seq: 2, op: "barrier".into(), payload: Err("mismatch".into()) },
+        Message::Malformed { reason: "bad".into() },
     ];
     for m in msgs {
         roundtrip(m);
@@ -189,9 +119,7 @@ fn every_truncation_is_an_error_not_a_panic() {
     let msg = Message::Request(Request {
         id: 12,
         targets: vec![0, 1],
-        kind: RequestKind::Push {
-            vars: vec![("v".into(), Value::Array(tricky_values()))],
-        },
+        kind: RequestKind::Push { vars: vec![("v".into(), Value::Array(tricky_values()))] },
     });
     let bytes = encode(&msg);
     for cut in 0..bytes.len() {
@@ -202,9 +130,7 @@ fn every_truncation_is_an_error_not_a_panic() {
 #[test]
 fn corrupt_bytes_never_panic() {
     // Flip every byte of a rich message in turn: decoding may succeed or fail, never panic.
-    let bytes = encode(&Message::User {
-        value: Value::Array(tricky_values()),
-    });
+    let bytes = encode(&Message::User { value: Value::Array(tricky_values()) });
     for i in 0..bytes.len() {
         for flip in [0x01u8, 0x80, 0xFF] {
             let mut b = bytes.clone();
@@ -218,12 +144,7 @@ fn corrupt_bytes_never_panic() {
 fn huge_length_prefix_is_refused_before_allocating() {
     let mut b = vec![MAGIC, 9, 7];
     b.extend_from_slice(&u64::MAX.to_le_bytes());
-    assert_eq!(
-        decode(&b),
-        Err(DecodeError::Truncated {
-            what: "array length"
-        })
-    );
+    assert_eq!(decode(&b), Err(DecodeError::Truncated { what: "array length" }));
 }
 
 #[test]
@@ -241,15 +162,6 @@ fn wrong_magic_and_trailing_bytes_are_errors() {
     let mut b = encode(&Message::Shutdown);
     b.push(0);
     assert_eq!(decode(&b), Err(DecodeError::Trailing { bytes: 1 }));
-    assert!(matches!(
-        decode(&[0, 6]),
-        Err(DecodeError::BadTag {
-            what: "magic byte",
-            ..
-        })
-    ));
-    assert_eq!(
-        decode(&[MAGIC, 9, 5, 0, 0xD8, 0, 0]).unwrap_err(),
-        DecodeError::BadText { what: "char" }
-    );
+    assert!(matches!(decode(&[0, 6]), Err(DecodeError::BadTag { what: "magic byte", .. })));
+    assert_eq!(decode(&[MAGIC, 9, 5, 0, 0xD8, 0, 0]).unwrap_err(), DecodeError::BadText { what: "char" });
 }

@@ -35,11 +35,7 @@ pub enum Peer {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
     /// The opening message. From the console: `host`/`pid` are the console's.
-    Hello {
-        version: u32,
-        host: String,
-        pid: u32,
-    },
+    Hello { version: u32, host: String, pid: u32 },
     /// Work for an engine.
     Request(Request),
     /// The end of one request on one engine.
@@ -50,10 +46,7 @@ pub enum Message {
     Interrupt { up_to: u64 },
     /// The console tells engines still running `request` that these engines have left
     /// it (`failed` = they left with an error), so collectives waiting for them fail.
-    PeerDone {
-        request: u64,
-        engines: Vec<(usize, bool)>,
-    },
+    PeerDone { request: u64, engines: Vec<(usize, bool)> },
     /// End the engine loop.
     Shutdown,
     /// An engine ends abnormally (its loop died); `reason` says why.
@@ -61,12 +54,7 @@ pub enum Message {
     /// One step of a collective operation between engines. `seq` counts the
     /// collectives of this request on every engine; `op` names the operation so that
     /// mismatched calls are detected; `payload` is a contribution or a result.
-    Collective {
-        request: u64,
-        seq: u64,
-        op: String,
-        payload: Result<Value, String>,
-    },
+    Collective { request: u64, seq: u64, op: String, payload: Result<Value, String> },
     /// A point-to-point message from `send(v, dest)`.
     User { value: Value },
     /// A message that could not be decoded; `reason` says why.

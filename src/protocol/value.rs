@@ -37,16 +37,7 @@ impl PartialEq for Value {
             (Blob(a), Blob(b)) => a == b,
             (Array(a), Array(b)) => a == b,
             (Map(a), Map(b)) => a == b,
-            (
-                FnPtr {
-                    name: n1,
-                    curried: c1,
-                },
-                FnPtr {
-                    name: n2,
-                    curried: c2,
-                },
-            ) => n1 == n2 && c1 == c2,
+            (FnPtr { name: n1, curried: c1 }, FnPtr { name: n2, curried: c2 }) => n1 == n2 && c1 == c2,
             _ => false,
         }
     }

@@ -42,11 +42,7 @@ pub fn start() -> Result<(Role, MpiTransport), String> {
         .ok_or_else(|| "MPI was already initialized".to_string())?;
     let world = universe.world();
     let (rank, size) = (world.rank() as usize, world.size() as usize);
-    let color = if rank == 0 {
-        Color::undefined()
-    } else {
-        Color::with_value(1)
-    };
+    let color = if rank == 0 { Color::undefined() } else { Color::with_value(1) };
     let engines_comm = world.split_by_color(color);
     if size < 2 {
         return Err(format!(
@@ -54,11 +50,7 @@ pub fn start() -> Result<(Role, MpiTransport), String> {
         ));
     }
     let me = codec::rank_to_peer(rank);
-    let role = if rank == 0 {
-        Role::Console
-    } else {
-        Role::Engine
-    };
+    let role = if rank == 0 { Role::Console } else { Role::Engine };
     let t = MpiTransport {
         world,
         engines_comm,
@@ -98,9 +90,7 @@ impl MpiTransport {
 }
 
 fn decode(bytes: &[u8]) -> Message {
-    codec::decode(bytes).unwrap_or_else(|e| Message::Malformed {
-        reason: e.to_string(),
-    })
+    codec::decode(bytes).unwrap_or_else(|e| Message::Malformed { reason: e.to_string() })
 }
 
 impl Transport for MpiTransport {
@@ -118,17 +108,13 @@ impl Transport for MpiTransport {
 
     fn send(&self, to: Peer, msg: Message) -> Result<(), TransportError> {
         let (comm, rank) = match (self.me, to, &self.engines_comm) {
-            (_, Peer::Engine(e), _) if e >= self.engines => {
-                return Err(TransportError::NoSuchPeer { peer: to })
-            }
+            (_, Peer::Engine(e), _) if e >= self.engines => return Err(TransportError::NoSuchPeer { peer: to }),
             (Peer::Engine(_), Peer::Engine(e), Some(comm)) => (comm, e),
             (_, to, _) => (&self.world, codec::peer_to_rank(to)),
         };
         let bytes = codec::encode(&msg);
         mpi::request::scope(|scope| {
-            let mut req = comm
-                .process_at_rank(rank as i32)
-                .immediate_send(scope, &bytes[..]);
+            let mut req = comm.process_at_rank(rank as i32).immediate_send(scope, &bytes[..]);
             loop {
                 match req.test() {
                     Ok(_) => break,

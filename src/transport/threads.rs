@@ -23,14 +23,11 @@ pub struct ThreadEndpoint {
 /// Builds a console endpoint and `n` engine endpoints, all connected.
 pub fn cluster(n: usize) -> (ThreadEndpoint, Vec<ThreadEndpoint>) {
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..=n).map(|_| unbounded()).unzip();
-    let mut endpoints = receivers
-        .into_iter()
-        .enumerate()
-        .map(|(rank, inbox)| ThreadEndpoint {
-            me: codec::rank_to_peer(rank),
-            senders: senders.clone(),
-            inbox,
-        });
+    let mut endpoints = receivers.into_iter().enumerate().map(|(rank, inbox)| ThreadEndpoint {
+        me: codec::rank_to_peer(rank),
+        senders: senders.clone(),
+        inbox,
+    });
     let console = endpoints.next().expect("rank 0 exists");
     (console, endpoints.collect())
 }
@@ -64,13 +61,8 @@ impl Transport for ThreadEndpoint {
     }
 
     fn send(&self, to: Peer, msg: Message) -> Result<(), TransportError> {
-        let sender = self
-            .senders
-            .get(codec::peer_to_rank(to))
-            .ok_or(TransportError::NoSuchPeer { peer: to })?;
-        sender
-            .send((self.me, msg))
-            .map_err(|_| TransportError::Disconnected { peer: to })
+        let sender = self.senders.get(codec::peer_to_rank(to)).ok_or(TransportError::NoSuchPeer { peer: to })?;
+        sender.send((self.me, msg)).map_err(|_| TransportError::Disconnected { peer: to })
     }
 
     fn try_recv(&self) -> Option<Envelope> {
@@ -86,10 +78,7 @@ impl Transport for ThreadEndpoint {
             }
             std::thread::yield_now();
         }
-        match self
-            .inbox
-            .recv_timeout(timeout.saturating_sub(start.elapsed()))
-        {
+        match self.inbox.recv_timeout(timeout.saturating_sub(start.elapsed())) {
             Ok(m) => Some(m),
             Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => None,
         }
@@ -105,30 +94,15 @@ mod tests {
     fn messages_arrive_in_order_tagged_with_sender() {
         let (console, engines) = cluster(3);
         for i in 0..5 {
-            engines[2]
-                .send(
-                    Peer::Console,
-                    Message::User {
-                        value: Value::Int(i),
-                    },
-                )
-                .unwrap();
+            engines[2].send(Peer::Console, Message::User { value: Value::Int(i) }).unwrap();
         }
         engines[0].send(Peer::Engine(1), Message::Shutdown).unwrap();
         for i in 0..5 {
             let (from, m) = console.recv_timeout(Duration::from_secs(1)).unwrap();
             assert_eq!(from, Peer::Engine(2));
-            assert_eq!(
-                m,
-                Message::User {
-                    value: Value::Int(i)
-                }
-            );
+            assert_eq!(m, Message::User { value: Value::Int(i) });
         }
-        assert_eq!(
-            engines[1].try_recv(),
-            Some((Peer::Engine(0), Message::Shutdown))
-        );
+        assert_eq!(engines[1].try_recv(), Some((Peer::Engine(0), Message::Shutdown)));
         assert_eq!(console.try_recv(), None);
     }
 
@@ -137,9 +111,7 @@ mod tests {
         let (console, _engines) = cluster(1);
         assert_eq!(
             console.send(Peer::Engine(5), Message::Shutdown),
-            Err(TransportError::NoSuchPeer {
-                peer: Peer::Engine(5)
-            })
+            Err(TransportError::NoSuchPeer { peer: Peer::Engine(5) })
         );
         assert_eq!(console.recv_timeout(Duration::from_millis(5)), None);
     }
@@ -150,9 +122,7 @@ mod tests {
         drop(engines.pop());
         assert_eq!(
             console.send(Peer::Engine(0), Message::Shutdown),
-            Err(TransportError::Disconnected {
-                peer: Peer::Engine(0)
-            })
+            Err(TransportError::Disconnected { peer: Peer::Engine(0) })
         );
     }
 }

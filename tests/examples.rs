@@ -1,0 +1,30 @@
+//! Every examples/*.rhai runs and checks itself, on every cluster. An example whose
+//! first line is `// pshell --spmd` runs on every engine at once.
+
+use crate::util::{clusters, run};
+use std::path::Path;
+
+#[test]
+fn every_example_runs_and_checks_itself() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut examples: Vec<_> = std::fs::read_dir(&dir)
+        .expect("examples/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rhai"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 2, "examples are missing");
+    for path in examples {
+        let first = std::fs::read_to_string(&path).expect("read example").lines().next().unwrap_or("").to_string();
+        let spmd = first.trim() == "// pshell --spmd";
+        for on in clusters() {
+            let mut args = vec![];
+            if spmd {
+                args.push("--spmd");
+            }
+            args.push(path.to_str().expect("utf-8 path"));
+            let r = run(on, &args, None);
+            assert_eq!(r.code, 0, "{} on {on:?} failed:\n{}\n{}", path.display(), r.stdout, r.stderr);
+        }
+    }
+}

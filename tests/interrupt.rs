@@ -1,0 +1,55 @@
+//! Interrupts end loops, receives and barriers; engines keep their namespaces.
+
+use crate::util::{clusters_with, script};
+
+#[test]
+fn interrupt_ends_loops_receives_and_barriers_and_keeps_namespaces() {
+    for on in clusters_with(2) {
+        let code = r#"
+px("let kept = rank() + 100;");
+for snippet in ["loop {}", "if rank() == 0 { recv(1) } else { loop {} }", "if rank() == 0 { barrier() } else { sleep(1000) }", "sleep(1000)"] {
+    let r = px_async(snippet);
+    sleep(0.2);
+    if r.ready() { throw `${snippet} ended by itself` }
+    interrupt();
+    if !r.wait(20.0) { throw `${snippet} was not interrupted` }
+    try { r.get(); throw "no error"; } catch (e) {
+        if !e.contains("Interrupted: interrupted") { throw `${snippet}: ${e}` }
+    }
+    print(px("kept").len() == size_of_cluster);
+}
+print(px("kept"));
+"#;
+        let n = on.engines();
+        let code = code.replace("size_of_cluster", &n.to_string());
+        let r = script(on, &code).ok();
+        let kept: Vec<String> = (0..n).map(|e| (e + 100).to_string()).collect();
+        assert_eq!(r.stdout, format!("true\ntrue\ntrue\ntrue\n[{}]\n", kept.join(", ")), "{on:?}");
+    }
+}
+
+#[test]
+fn interrupting_some_engines_leaves_the_others_running() {
+    for on in clusters_with(2) {
+        let code = r#"
+let r = px_async("if rank() == 0 { loop {} } else { sleep(0.5); rank() }");
+sleep(0.1);
+interrupt([0]);
+r.wait(20.0);
+try { r.get(); } catch (e) { print(e.split("\n")[0]); }
+print(r.progress());
+"#;
+        let n = on.engines();
+        let r = script(on, code).ok();
+        assert_eq!(r.stdout, format!("[0] Interrupted: interrupted\n[{n}, {n}]\n"));
+    }
+}
+
+#[test]
+fn bad_waits_are_errors() {
+    let on = clusters_with(1)[0];
+    let r =
+        script(on, "let r = px_async(\"1\");\ntry { r.wait(-1); } catch (e) { print(e) }\nprint(r.get().len() > 0);")
+            .ok();
+    assert_eq!(r.stdout, "wait: the timeout must be a number of seconds >= 0, not -1\ntrue\n");
+}
