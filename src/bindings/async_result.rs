@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
+/// A finished request's outcome and when it was fetched.
+type Settled = (Result<Vec<Value>, CompositeError>, Instant);
+
 #[derive(Clone)]
 pub struct AsyncResult {
     id: u64,
@@ -24,7 +27,7 @@ pub struct AsyncResult {
     submitted: Instant,
     shared: Rc<RefCell<Shared>>,
     /// The outcome once fetched, and when it was.
-    done: Rc<RefCell<Option<(Result<Vec<Value>, CompositeError>, Instant)>>>,
+    done: Rc<RefCell<Option<Settled>>>,
 }
 
 impl AsyncResult {

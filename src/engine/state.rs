@@ -86,16 +86,13 @@ impl State {
             (_, Message::Request(r)) => self.queue.push_back(r),
             (_, Message::Interrupt { up_to }) => self.interrupt_up_to = self.interrupt_up_to.max(up_to),
             (_, Message::Shutdown) => self.shutdown = true,
-            (_, Message::PeerDone { request, engines }) => {
-                if request > self.last_finished {
-                    self.peers_done.entry(request).or_default().extend(engines);
-                }
+            // Notices and collective messages of finished requests are dropped.
+            (_, Message::PeerDone { request, engines }) if request > self.last_finished => {
+                self.peers_done.entry(request).or_default().extend(engines);
             }
             (Peer::Engine(src), Message::User { value }) => self.user_mail.entry(src).or_default().push_back(value),
-            (Peer::Engine(src), Message::Collective { request, seq, op, payload }) => {
-                if request > self.last_finished {
-                    self.collective_mail.insert((request, seq, src), (op, payload));
-                }
+            (Peer::Engine(src), Message::Collective { request, seq, op, payload }) if request > self.last_finished => {
+                self.collective_mail.insert((request, seq, src), (op, payload));
             }
             (from, Message::Malformed { reason }) => {
                 let text = format!("engine {} received a malformed message from {from:?}: {reason}", self.id);
