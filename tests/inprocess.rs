@@ -23,6 +23,7 @@ fn a_panic_in_a_request_becomes_that_engines_error_and_the_engine_lives_on() {
     assert_eq!(err.errors[0].engine, 1);
     assert_eq!(err.errors[0].kind, "Panic");
     assert!(err.errors[0].message.contains("kaboom"), "{}", err.errors[0].message);
+    assert!(err.errors[0].message.contains("tests/inprocess.rs:"), "the panic's location: {}", err.errors[0].message);
     assert_eq!(client.execute("keep", &[0, 1], "test").unwrap(), vec![Value::Int(0), Value::Int(3)]);
     client.shutdown();
     for h in handles {

@@ -8,7 +8,6 @@ use crate::transport::Transport;
 use rhai::{Dynamic, Engine, Scope, AST};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -36,6 +35,7 @@ pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
     if transport.send(Peer::Console, hello).is_err() {
         return;
     }
+    errors::install_panic_hook();
     let state = Rc::new(RefCell::new(State::new(transport)));
     let mut runner = Runner { rhai: new_engine(&state, config), state, scope: Scope::new(), cache: HashMap::new() };
     while let Some(req) = runner.next_request() {
@@ -47,10 +47,7 @@ pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
             Err(errors::plain(engine, "Interrupted", "interrupted before it started".into()))
         } else {
             runner.state.borrow_mut().current = Some(Current { id, targets: req.targets.clone(), collectives: 0 });
-            match catch_unwind(AssertUnwindSafe(|| runner.serve(req))) {
-                Ok(outcome) => outcome,
-                Err(payload) => Err(errors::from_panic(engine, payload.as_ref())),
-            }
+            errors::catch_request(engine, || runner.serve(req))
         };
         let mut st = runner.state.borrow_mut();
         st.finish(id);
