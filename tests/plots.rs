@@ -296,3 +296,74 @@ fn the_gallery_saves_good_pictures_from_console_and_engines() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn spmd_scripts_plot_on_every_engine() {
+    for on in clusters() {
+        let (dir, setting) = no_fonts_dir();
+        std::fs::write(dir.join("spmd.rhai"), "plot([rank(), 1, rank() * 2], #{title: `rank ${rank()}`});").unwrap();
+        let r = run_with(on, &["--spmd", "spmd.rhai"], None, &setting).ok();
+        let n = on.engines();
+        let mut saved: Vec<&str> = r.stdout.lines().filter_map(|l| l.split("saved ").nth(1)).collect();
+        saved.sort();
+        let expected: Vec<String> = (1..=n).map(|i| format!("plots/{i:03}.png")).collect();
+        assert_eq!(saved, expected, "{}", r.stdout);
+        for e in 0..n {
+            assert_eq!(r.stdout.matches(&format!("[{e}] saved plots/")).count(), 1, "{}", r.stdout);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// The client side of engine pictures, without the console: they reach the plot sink
+/// with their engine and request; a sink's failure becomes that engine's `PlotError`.
+#[test]
+fn the_client_hands_engine_pictures_to_its_plot_sink() {
+    use pshell::client::Client;
+    use pshell::engine::{self, EngineConfig};
+    use pshell::protocol::PlotImage;
+    use pshell::transport::threads;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let (console, ends) = threads::cluster(2);
+    let handles: Vec<_> = ends
+        .into_iter()
+        .map(|end| std::thread::spawn(move || engine::run(Box::new(end), EngineConfig::default())))
+        .collect();
+    let mut client = Client::connect(Box::new(console), Box::new(|_| {})).unwrap();
+    let err = client.execute("plot([1, 2])", &[0], "test").unwrap_err();
+    assert_eq!((err.errors[0].kind.as_str(), err.errors[0].engine), ("PlotError", 0));
+    assert!(err.errors[0].message.contains("this console cannot take pictures from engines"));
+
+    let got: Rc<RefCell<Vec<PlotImage>>> = Rc::default();
+    let g = got.clone();
+    client.set_plot_sink(Box::new(move |img| {
+        g.borrow_mut().push(img.clone());
+        Ok(())
+    }));
+    client.execute("hist([1, 2, 2, 3], #{title: `h`, width: 320, height: 240})", &[0, 1], "test").unwrap();
+    let images = got.borrow().clone();
+    assert_eq!(images.len(), 2);
+    for img in &images {
+        assert_eq!((img.kind.as_str(), img.title.as_str(), img.format.as_str()), ("hist", "h", "png"));
+        assert_eq!(decode(&img.bytes).0, 320);
+        assert!(!img.preview.is_empty() && !img.force_preview && img.file.is_none());
+    }
+    let mut engines: Vec<usize> = images.iter().map(|i| i.engine).collect();
+    engines.sort();
+    assert_eq!(engines, [0, 1]);
+
+    client.set_plot_sink(Box::new(|img| if img.engine == 1 { Err("disk full".into()) } else { Ok(()) }));
+    let err = client.execute("plot([1, 2]); rank()", &[0, 1], "test").unwrap_err();
+    assert_eq!(err.errors.len(), 1);
+    assert_eq!(
+        (err.errors[0].engine, err.errors[0].kind.as_str(), err.errors[0].message.as_str()),
+        (1, "PlotError", "disk full")
+    );
+    assert_eq!(client.execute("rank()", &[0, 1], "test").unwrap().len(), 2, "the session goes on");
+    client.shutdown();
+    for h in handles {
+        h.join().unwrap();
+    }
+}

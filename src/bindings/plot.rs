@@ -6,6 +6,13 @@
 //! its path; an engine sends the encoded bytes to the console ([`Message::Plot`]), which
 //! saves and shows them tagged with the engine, and returns `()`.
 //!
+//! Options: `title xlabel ylabel` (strings), `label` (a string, or one per series),
+//! `bins` (hist), `width height` (pixels), `format` ("png" or "svg"; by default the
+//! `file`'s extension, else "png"), `file` (a path on the console's side, also for plots
+//! drawn on engines; its folder must exist), `preview` (true/false: draw the terminal
+//! preview or not; by default only at an interactive console). Unknown options are
+//! errors, so a typo does not pass silently.
+//!
 //! Data reaches the plot layer through one function, [`numbers`], which turns a script
 //! value into `f64`s (a 1-D sequence or rows of them). Today it reads Rhai arrays of
 //! numbers; NdArray and DistArray values are to be added there, and every plot function
