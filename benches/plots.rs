@@ -1,6 +1,6 @@
 //! Render times of the two large plots the plots issue sets targets for, one line per
 //! figure: a line plot of 10^6 points and an `imshow` of 2048x2048, each to PNG at the
-//! default 640x480 (and the image also at 2048x2048 pixels, one pixel per value), with
+//! default 640x480 (and the image also rendered at 2048x2048 pixels), with
 //! the target (<= 1 s each) and PASS or MISS. The terminal preview
 //! of the same data is timed too (INFO: it has no target of its own). As a baseline
 //! measured in the same run, a 640x480 line plot of 1,000 points is rendered, and each
