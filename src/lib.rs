@@ -11,6 +11,7 @@
 //! - [`client`]: console-side requests: execute, interrupt, define functions.
 //! - [`console`]: batch runs, the REPL and the display of results and errors.
 //! - [`bindings`]: registration of the above as Rhai functions, and value conversion.
+//! - [`plot`]: rendering plots to PNG/SVG and a terminal preview (no Rhai, no I/O).
 //! - [`launch`]: picks the transport and starts console and engines.
 //!
 //! See ARCHITECTURE.md for the invariants.
@@ -20,5 +21,6 @@ pub mod client;
 pub mod console;
 pub mod engine;
 pub mod launch;
+pub mod plot;
 pub mod protocol;
 pub mod transport;

@@ -9,12 +9,18 @@
 //! - `interrupt`: interrupting loops, receives and barriers; namespaces survive.
 //! - `examples`: every examples/*.rhai runs and checks itself.
 //! - `inprocess`: threads-only checks that need Rust hooks (panics inside requests).
+//! - `plot_render`: the plot layer's rendering and preview, through `pshell::plot`.
+//! - `plots`: plot functions at the console and on engines, saved files, errors.
+//! - `images`: PNG/SVG checks shared by the plot tests.
 
 mod cli;
 mod console;
 mod examples;
+mod images;
 mod inprocess;
 mod interrupt;
+mod plot_render;
+mod plots;
 mod spmd;
 mod util;
 mod values;

@@ -83,6 +83,20 @@ pub fn binary() -> PathBuf {
 
 /// Runs `pshell ARGS` on `on`, feeding `stdin` (none: an empty, closed stdin).
 pub fn run(on: On, args: &[&str], stdin: Option<&str>) -> Run {
+    run_with(on, args, stdin, &Setting::default())
+}
+
+/// Where and with what environment a run happens, beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Setting {
+    /// The working directory (default: the test's).
+    pub dir: Option<PathBuf>,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+}
+
+/// [`run`] in a given working directory and environment.
+pub fn run_with(on: On, args: &[&str], stdin: Option<&str>, setting: &Setting) -> Run {
     let mut cmd = match on {
         On::Threads(n) => {
             let mut c = Command::new(binary());
@@ -98,6 +112,10 @@ pub fn run(on: On, args: &[&str], stdin: Option<&str>) -> Run {
     };
     cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.env("NO_COLOR", "1");
+    if let Some(dir) = &setting.dir {
+        cmd.current_dir(dir);
+    }
+    cmd.envs(setting.env.iter().map(|(k, v)| (k, v)));
     let mut child = cmd.spawn().expect("start pshell");
     {
         let mut input = child.stdin.take().expect("stdin");

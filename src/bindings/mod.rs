@@ -6,8 +6,10 @@
 //! - [`spmd`]: `rank size barrier bcast allreduce allgather send recv` on engines.
 //! - [`console_api`]: `engines px px_async interrupt sleep` on the console.
 //! - [`async_result`]: the AsyncResult that `px_async` returns.
+//! - [`plot`]: `plot scatter hist imshow` on console and engines, `plots()` at the console.
 
 pub mod async_result;
 pub mod console_api;
 pub mod convert;
+pub mod plot;
 pub mod spmd;

@@ -5,13 +5,18 @@
 //! turns replies into values or one [`CompositeError`]. It also does the two things only
 //! the console can see: it tells engines still inside a request that others have left it
 //! (so their collectives fail instead of waiting forever), and it forwards interrupts.
+//! Pictures that engines draw arrive like printed output and go to a plot sink, which
+//! saves and shows them; if it cannot (say, the file cannot be written), that engine's
+//! part of the request fails with a `PlotError`.
 //! It knows nothing of Rhai: values are protocol [`Value`]s.
 
 mod targets;
 
 pub use targets::parse_targets;
 
-use crate::protocol::{Message, Output, Peer, RemoteError, Reply, Request, RequestKind, Value, VERSION};
+use crate::protocol::{
+    Message, Output, Peer, PlotImage, RemoteError, Reply, Request, RequestKind, Stream, Value, VERSION,
+};
 use crate::transport::Transport;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -63,10 +68,15 @@ struct Pending {
     first_reply: Option<Instant>,
     /// Engines whose departure was already announced to the others.
     announced: HashSet<usize>,
+    /// Engines whose pictures could not be saved, with why: their replies become errors.
+    plot_errors: HashMap<usize, String>,
 }
 
 /// Receives engines' printed output as it arrives.
 pub type OutputSink = Box<dyn FnMut(&Output)>;
+
+/// Saves and shows a picture sent by an engine; the error says why it could not.
+pub type PlotSink = Box<dyn FnMut(&PlotImage) -> Result<(), String>>;
 
 pub struct Client {
     transport: Box<dyn Transport>,
@@ -74,6 +84,7 @@ pub struct Client {
     next_id: u64,
     pending: BTreeMap<u64, Pending>,
     sink: OutputSink,
+    plot_sink: Option<PlotSink>,
     /// Set (e.g. by a SIGINT handler) to interrupt what is running.
     interrupt_flag: Arc<AtomicBool>,
     /// Engines that are gone, with the reason.
@@ -113,6 +124,7 @@ impl Client {
             next_id: 1,
             pending: BTreeMap::new(),
             sink,
+            plot_sink: None,
             interrupt_flag: Arc::new(AtomicBool::new(false)),
             lost: BTreeMap::new(),
         })
@@ -130,6 +142,11 @@ impl Client {
         self.transport.kind()
     }
 
+    /// Where pictures drawn on engines go from now on (without one, they are refused).
+    pub fn set_plot_sink(&mut self, sink: PlotSink) {
+        self.plot_sink = Some(sink);
+    }
+
     /// The flag that, once set, interrupts the requests being waited for.
     pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
         self.interrupt_flag.clone()
@@ -144,6 +161,7 @@ impl Client {
             replies: HashMap::new(),
             first_reply: None,
             announced: HashSet::new(),
+            plot_errors: HashMap::new(),
         };
         for &e in targets {
             let req = Request { id, targets: targets.to_vec(), kind: kind.clone() };
@@ -203,8 +221,17 @@ impl Client {
     fn handle(&mut self, from: Peer, msg: Message) {
         match msg {
             Message::Output(out) => (self.sink)(&out),
-            Message::Reply(reply) => {
+            Message::Plot(image) => self.plot_arrived(image),
+            Message::Reply(mut reply) => {
                 if let Some(p) = self.pending.get_mut(&reply.request) {
+                    if let Some(message) = p.plot_errors.remove(&reply.engine) {
+                        if reply.outcome.is_ok() {
+                            let engine = reply.engine;
+                            let kind = "PlotError".into();
+                            reply.outcome =
+                                Err(RemoteError { engine, kind, message, position: None, call_chain: vec![] });
+                        }
+                    }
                     p.first_reply.get_or_insert_with(Instant::now);
                     p.replies.insert(reply.engine, reply);
                 }
@@ -215,6 +242,25 @@ impl Client {
                 self.engine_lost(engine, format!("sent a malformed message ({reason})"));
             }
             _ => {}
+        }
+    }
+
+    /// Hands a picture to the plot sink; a failure is kept for the engine's reply (the
+    /// picture arrives before it), or shown if its request is no longer awaited.
+    fn plot_arrived(&mut self, image: PlotImage) {
+        let outcome = match &mut self.plot_sink {
+            Some(sink) => sink(&image),
+            None => Err(format!("plot: this console cannot take pictures from engines ({} dropped)", image.kind)),
+        };
+        let Err(message) = outcome else { return };
+        match self.pending.get_mut(&image.request) {
+            Some(p) => {
+                p.plot_errors.entry(image.engine).or_insert(message);
+            }
+            None => {
+                let out = Output { request: image.request, engine: image.engine, stream: Stream::Debug, text: message };
+                (self.sink)(&out)
+            }
         }
     }
 

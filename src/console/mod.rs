@@ -5,10 +5,12 @@
 //! is compiled first; if it defines functions (or closures), its source is compiled on
 //! every engine too, so `map(f, items)` and `px("f(1)")` work without pushing code.
 //! [`batch`] runs files, `-e` snippets and SPMD scripts; [`repl`] is the interactive loop;
-//! [`display`] formats results and errors.
+//! [`display`] formats results and errors; [`plots`] saves, shows and lists the session's
+//! plots (those drawn here and those engines send).
 
 pub mod batch;
 pub mod display;
+pub mod plots;
 pub mod repl;
 
 use crate::bindings::console_api;
@@ -29,6 +31,8 @@ pub struct Shared {
 
 pub struct Console {
     pub shared: Rc<RefCell<Shared>>,
+    /// The session's plots (what `plots()` and `%plots` list).
+    pub plots: Rc<RefCell<plots::PlotLog>>,
     rhai: Engine,
     scope: Scope<'static>,
 }
@@ -46,11 +50,21 @@ pub fn check_size(code: &str) -> Result<(), String> {
 }
 
 impl Console {
-    pub fn new(client: Client) -> Console {
+    pub fn new(mut client: Client) -> Console {
+        use std::io::IsTerminal;
+        let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+        let plots = Rc::new(RefCell::new(plots::PlotLog::new(plots::DEFAULT_DIR, interactive)));
+        client.set_plot_sink(crate::bindings::plot::engine_picture_sink(plots.clone()));
         let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty() }));
         let mut rhai = Engine::new();
         console_api::register(&mut rhai, &shared);
-        Console { shared, rhai, scope: Scope::new() }
+        crate::bindings::plot::register_console(&mut rhai, &plots);
+        Console { shared, plots, rhai, scope: Scope::new() }
+    }
+
+    /// What `%plots` shows: the session's plots, one line each, oldest first.
+    pub fn plots_listing(&self) -> String {
+        self.plots.borrow().listing()
     }
 
     /// Compiles and runs `code` on the console; `origin` names it in errors. The error is

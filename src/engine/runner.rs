@@ -82,6 +82,7 @@ fn new_engine(state: &Rc<RefCell<State>>, config: EngineConfig) -> Engine {
         }
     });
     spmd::register(&mut rhai, state);
+    crate::bindings::plot::register_engine(&mut rhai, state);
     if let Some(extend) = config.extend {
         extend(&mut rhai);
     }

@@ -6,7 +6,7 @@
 //! against what is left before allocating, bounds nesting depth, and reports a truncated
 //! or malformed buffer as a [`DecodeError`], never a panic.
 
-use super::{Message, Output, Peer, RemoteError, Reply, Request, RequestKind, Stream, Value};
+use super::{Message, Output, Peer, PlotImage, RemoteError, Reply, Request, RequestKind, Stream, Value};
 use std::sync::Arc;
 
 const MAGIC: u8 = 0xB7;
@@ -243,6 +243,31 @@ impl Writer {
                 self.u8(10);
                 self.str(reason);
             }
+            Message::Plot(p) => {
+                self.u8(11);
+                self.u64(p.request);
+                self.usize(p.engine);
+                self.str(&p.kind);
+                self.str(&p.title);
+                self.str(&p.format);
+                self.u32(p.width);
+                self.u32(p.height);
+                self.opt_str(p.file.as_deref());
+                self.opt_str(p.note.as_deref());
+                self.str(&p.preview);
+                self.u8(p.force_preview as u8);
+                self.bytes(&p.bytes);
+            }
+        }
+    }
+
+    fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            None => self.u8(0),
+            Some(s) => {
+                self.u8(1);
+                self.str(s);
+            }
         }
     }
 
@@ -332,6 +357,9 @@ impl<'a> Reader<'a> {
     }
     fn usize(&mut self, what: &'static str) -> Result<usize, DecodeError> {
         Ok(self.u64(what)? as usize)
+    }
+    fn opt_string(&mut self, what: &'static str) -> Result<Option<String>, DecodeError> {
+        Ok(if self.bool(what)? { Some(self.string(what)?) } else { None })
     }
 
     fn value(&mut self, depth: usize) -> Result<Value, DecodeError> {
@@ -439,6 +467,20 @@ impl<'a> Reader<'a> {
             }
             9 => Message::User { value: self.value(0)? },
             10 => Message::Malformed { reason: self.string("reason")? },
+            11 => Message::Plot(PlotImage {
+                request: self.u64("request id")?,
+                engine: self.usize("engine")?,
+                kind: self.string("plot kind")?,
+                title: self.string("plot title")?,
+                format: self.string("plot format")?,
+                width: self.u32("plot width")?,
+                height: self.u32("plot height")?,
+                file: self.opt_string("plot file")?,
+                note: self.opt_string("plot note")?,
+                preview: self.string("plot preview")?,
+                force_preview: self.bool("preview flag")?,
+                bytes: self.bytes("plot bytes")?.to_vec(),
+            }),
             tag => return Err(DecodeError::BadTag { what: "message", tag }),
         })
     }

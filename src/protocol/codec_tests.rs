@@ -108,6 +108,15 @@ fn every_message_roundtrips() {
         Message::Collective { request: 1, seq: 2, op: "allreduce:sum".into(), payload: Ok(Value::Int(3)) },
         Message::Collective { request: 1, seq: 2, op: "barrier".into(), payload: Err("mismatch".into()) },
         Message::Malformed { reason: "bad".into() },
+        Message::Plot(plot_image()),
+        Message::Plot(PlotImage {
+            file: None,
+            note: None,
+            preview: String::new(),
+            force_preview: false,
+            bytes: vec![],
+            ..plot_image()
+        }),
     ];
     for m in msgs {
         roundtrip(m);
@@ -164,4 +173,35 @@ fn wrong_magic_and_trailing_bytes_are_errors() {
     assert_eq!(decode(&b), Err(DecodeError::Trailing { bytes: 1 }));
     assert!(matches!(decode(&[0, 6]), Err(DecodeError::BadTag { what: "magic byte", .. })));
     assert_eq!(decode(&[MAGIC, 9, 5, 0, 0xD8, 0, 0]).unwrap_err(), DecodeError::BadText { what: "char" });
+}
+
+fn plot_image() -> PlotImage {
+    PlotImage {
+        request: 7,
+        engine: 2,
+        kind: "imshow".into(),
+        title: "héat ☃".into(),
+        format: "png".into(),
+        width: 640,
+        height: u32::MAX,
+        file: Some("out/a b.png".into()),
+        note: Some("skipped 3 non-finite values".into()),
+        preview: "⣿⡇\n▒░".into(),
+        force_preview: true,
+        // Every byte value, and more than a small message: images travel as raw bytes.
+        bytes: (0..70_000u32).map(|i| (i % 256) as u8).collect(),
+    }
+}
+
+#[test]
+fn plot_images_travel_as_raw_bytes() {
+    let p = plot_image();
+    let bytes = encode(&Message::Plot(p.clone()));
+    // The image is in the message verbatim (not as text), and adds nothing but its length.
+    let at = bytes.windows(p.bytes.len()).position(|w| w == p.bytes.as_slice()).expect("raw image bytes");
+    assert_eq!(&bytes[at - 8..at], &(p.bytes.len() as u64).to_le_bytes());
+    assert!(bytes.len() < p.bytes.len() + 200, "{} bytes for a {}-byte image", bytes.len(), p.bytes.len());
+    for cut in [0, 1, 10, at, at + 1, bytes.len() - 1] {
+        assert!(decode(&bytes[..cut]).is_err(), "cut at {cut} decoded");
+    }
 }

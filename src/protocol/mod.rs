@@ -10,8 +10,9 @@
 //! - console → engine: [`Message::Hello`] first (carries [`VERSION`]), then
 //!   [`Message::Request`]s, [`Message::Interrupt`], [`Message::PeerDone`] and finally
 //!   [`Message::Shutdown`].
-//! - engine → console: [`Message::Hello`] (with host and pid), [`Message::Output`] while a
-//!   request runs, one [`Message::Reply`] per request, [`Message::Goodbye`] if it dies.
+//! - engine → console: [`Message::Hello`] (with host and pid), [`Message::Output`] and
+//!   [`Message::Plot`] while a request runs, one [`Message::Reply`] per request,
+//!   [`Message::Goodbye`] if it dies.
 //! - engine ↔ engine: [`Message::Collective`] and [`Message::User`].
 
 pub mod codec;
@@ -59,6 +60,8 @@ pub enum Message {
     User { value: Value },
     /// A message that could not be decoded; `reason` says why.
     Malformed { reason: String },
+    /// A picture an engine drew while a request ran, for the console to save and show.
+    Plot(PlotImage),
 }
 
 /// A request from the console to an engine.
@@ -124,4 +127,30 @@ pub struct Output {
     pub engine: usize,
     pub stream: Stream,
     pub text: String,
+}
+
+/// An encoded picture made on an engine (by `plot`, `scatter`, `hist` or `imshow`), sent
+/// to the console as raw bytes. The protocol does not look inside `bytes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlotImage {
+    pub request: u64,
+    pub engine: usize,
+    /// The function that made it: "plot", "scatter", "hist" or "imshow".
+    pub kind: String,
+    /// The plot's title ("" if none).
+    pub title: String,
+    /// The file format of `bytes`: "png" or "svg".
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    /// Where the user asked the console to save it; `None`: the console's default.
+    pub file: Option<String>,
+    /// Something to tell the user, e.g. "skipped 3 non-finite values".
+    pub note: Option<String>,
+    /// A text rendering for the terminal ("" if the user asked for none).
+    pub preview: String,
+    /// Show `preview` even where the console would not (not at a terminal).
+    pub force_preview: bool,
+    /// The encoded image.
+    pub bytes: Vec<u8>,
 }
