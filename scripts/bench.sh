@@ -6,7 +6,7 @@
 #   threads: round trip of px("1") with 2 and 4 engines, a stream of 10,000 px("1")
 #            from the Rhai console, interrupt latency, bare crossbeam ping-pong
 #   MPI:     the same under mpirun -n 3 (2 engines), round trip under -n 5 (4 engines),
-#            bare 16-byte MPI ping-pong; both again with mpi_yield_when_idle=0
+#            bare 16-byte MPI ping-pong; both again with Open MPI's yield-when-idle on
 #            (for context)
 #   process: pshell -n 2 -e 'px("1")' and mpirun -n 3 pshell -e 'px("1")', with an
 #            MPI program doing only MPI_Init + MPI_Finalize as the floor
@@ -33,7 +33,7 @@ echo "== building (release, --features mpi)" >&2
 cargo build --release --features mpi --bin pshell >&2
 # The bench executables, by name, from cargo's JSON messages (no jq needed).
 artifacts=$(cargo bench --features mpi --no-run --message-format=json-render-diagnostics \
-  --bench threads --bench mpi --bench startup |
+  --bench threads --bench mpi --bench startup --bench plots |
   sed -n 's/.*"target":{[^}]*"name":"\([^"]*\)".*"executable":"\([^"]*\)".*/\1 \2/p')
 exe() {
   local path
@@ -47,6 +47,7 @@ exe() {
 threads_bench=$(exe threads)
 mpi_bench=$(exe mpi)
 startup_bench=$(exe startup)
+plots_bench=$(exe plots)
 pshell=target/release/pshell
 
 # A benchmark that hangs (a lost reply, an interrupt that never lands) fails the run.
@@ -56,9 +57,10 @@ echo "== pshell benchmarks, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc
 limit "$threads_bench"
 limit mpirun -n 3 "$mpi_bench" --full
 limit mpirun -n 5 "$mpi_bench"
-# For context: Open MPI yields the CPU in every progress call when it sees more ranks
-# than cores (mpi_yield_when_idle), although pshell's own wait loops already yield.
+# pshell itself turns Open MPI's yield-when-idle off (transport/mpi.rs); for context,
+# the round trip with Open MPI's default when ranks outnumber cores:
 for n in 3 5; do
-  OMPI_MCA_mpi_yield_when_idle=0 limit mpirun -n "$n" "$mpi_bench" --variant=OMPI_MCA_mpi_yield_when_idle=0
+  OMPI_MCA_mpi_yield_when_idle=1 limit mpirun -n "$n" "$mpi_bench" --variant=OMPI_MCA_mpi_yield_when_idle=1
 done
 limit "$startup_bench" "$pshell" "$mpi_bench"
+limit "$plots_bench"
