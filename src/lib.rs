@@ -12,6 +12,7 @@
 //! - [`console`]: batch runs, the REPL and the display of results and errors.
 //! - [`bindings`]: registration of the above as Rhai functions, and value conversion.
 //! - [`launch`]: picks the transport and starts console and engines.
+//! - [`watch`]: under MPI, notices an engine process that died and ends the session.
 //!
 //! See ARCHITECTURE.md for the invariants.
 
@@ -22,3 +23,4 @@ pub mod engine;
 pub mod launch;
 pub mod protocol;
 pub mod transport;
+pub mod watch;

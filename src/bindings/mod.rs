@@ -5,9 +5,15 @@
 //! - [`convert`]: `Dynamic` ↔ protocol `Value`.
 //! - [`spmd`]: `rank size barrier bcast allreduce allgather send recv` on engines.
 //! - [`console_api`]: `engines px px_async interrupt sleep` on the console.
-//! - [`async_result`]: the AsyncResult that `px_async` returns.
+//! - [`data_api`]: `push pull scatter gather` on the console.
+//! - [`farm_api`]: `map lb_map submit wait_all` on the console.
+//! - [`async_result`]: the AsyncResult that `px_async` and `submit` return.
+//! - [`stdlib`]: the Rhai modules shipped with pshell (`poly`), on console and engines.
 
 pub mod async_result;
 pub mod console_api;
 pub mod convert;
+pub mod data_api;
+pub mod farm_api;
 pub mod spmd;
+pub mod stdlib;

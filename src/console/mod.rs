@@ -12,6 +12,7 @@ pub mod display;
 pub mod repl;
 
 use crate::bindings::console_api;
+use crate::client::progress::ProgressHook;
 use crate::client::Client;
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 use std::cell::RefCell;
@@ -25,6 +26,9 @@ pub struct Shared {
     pub client: Client,
     /// Every function defined at the console so far.
     pub lib: AST,
+    /// Told how far long waits (`map`, `lb_map`, `wait`, `wait_all`) are; the REPL sets
+    /// it to draw a progress bar, batch runs leave it empty.
+    pub progress: Option<ProgressHook>,
 }
 
 pub struct Console {
@@ -47,9 +51,10 @@ pub fn check_size(code: &str) -> Result<(), String> {
 
 impl Console {
     pub fn new(client: Client) -> Console {
-        let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty() }));
+        let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty(), progress: None }));
         let mut rhai = Engine::new();
         console_api::register(&mut rhai, &shared);
+        crate::bindings::stdlib::register(&mut rhai);
         Console { shared, rhai, scope: Scope::new() }
     }
 
@@ -77,6 +82,11 @@ impl Console {
         let mut shared = self.shared.borrow_mut();
         let all: Vec<usize> = (0..shared.client.engines()).collect();
         shared.client.execute(code, &all, origin).map(|_| ()).map_err(|e| display::composite(&e))
+    }
+
+    /// Where long waits report their progress (the REPL draws a bar with it).
+    pub fn set_progress_hook(&mut self, hook: Option<ProgressHook>) {
+        self.shared.borrow_mut().progress = hook;
     }
 
     /// The names and types of the console's variables.

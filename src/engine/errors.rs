@@ -34,6 +34,8 @@ pub fn from_eval(engine: usize, err: EvalAltResult) -> RemoteError {
     let mut err = err;
     while let EvalAltResult::ErrorInFunctionCall(name, _source, inner, _) = err {
         let at = position(inner.position()).map(|(l, c)| format!(" (line {l}, column {c})")).unwrap_or_default();
+        // Closures are compiled as functions named after a hash of their body.
+        let name = if name.starts_with("anon$") { "closure" } else { name.as_str() };
         call_chain.push(format!("{name}{at}"));
         err = *inner;
     }
@@ -71,13 +73,18 @@ pub fn message_of(mut err: EvalAltResult) -> String {
     }
 }
 
-/// A panic caught while a request ran.
-pub fn from_panic(engine: usize, payload: &(dyn std::any::Any + Send)) -> RemoteError {
-    let what = payload
+/// The message a panic carried.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// A panic caught while a request ran.
+pub fn from_panic(engine: usize, payload: &(dyn std::any::Any + Send)) -> RemoteError {
+    let what = panic_text(payload);
     RemoteError {
         engine,
         kind: "Panic".into(),
