@@ -9,12 +9,18 @@
 //! - `interrupt`: interrupting loops, receives and barriers; namespaces survive.
 //! - `examples`: every examples/*.rhai runs and checks itself.
 //! - `inprocess`: threads-only checks that need Rust hooks (panics inside requests).
+//! - `data`: push, pull, scatter, gather.
+//! - `farm`: map, lb_map, submit, wait_all.
+//! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
 
 mod cli;
 mod console;
+mod data;
 mod examples;
+mod farm;
 mod inprocess;
 mod interrupt;
+mod loss;
 mod spmd;
 mod util;
 mod values;

@@ -94,6 +94,9 @@ fn run_farm(
     f: Dynamic,
     items: Dynamic,
 ) -> Res<Array> {
+    if items.is::<FnPtr>() && !f.is::<FnPtr>() && !f.is_string() {
+        return Err(error(ctx, format!("{op}: the function comes first: {op}(f, items)")));
+    }
     let func = function(ctx, op, &f)?;
     let items = Items::from(ctx, op, items)?;
     let mut source = |r: Range<usize>| items.values(r);
