@@ -42,12 +42,14 @@ fn long_waits_report_progress_to_the_hook_and_short_ones_do_not() {
     }
     let client = Client::connect(Box::new(console_end), Box::new(|_| {})).unwrap();
     let mut console = Console::new(client);
-    let seen: Rc<RefCell<Vec<(String, usize, usize, bool)>>> = Rc::default();
+    // (what, done, total, finished) of each report.
+    type Reports = Rc<RefCell<Vec<(String, usize, usize, bool)>>>;
+    let seen: Reports = Rc::default();
     let s = seen.clone();
     console.set_progress_hook(Some(Box::new(move |p| {
         s.borrow_mut().push((p.what.to_string(), p.done, p.total, p.finished));
     })));
-    console.eval("lb_map(|x| x, range(0, 10)); map(|x| x, [1])", "t").unwrap();
+    let _ = console.eval("lb_map(|x| x, range(0, 10)); map(|x| x, [1])", "t").unwrap();
     assert!(seen.borrow().is_empty(), "quick operations report nothing: {:?}", seen.borrow());
     for (op, code) in [
         ("lb_map", "lb_map(|x| { sleep(0.03); x }, range(0, 20))"),
@@ -56,7 +58,7 @@ fn long_waits_report_progress_to_the_hook_and_short_ones_do_not() {
         ("wait_all", "wait_all([submit(|| sleep(0.4)), submit(|| sleep(0.2))])"),
     ] {
         seen.borrow_mut().clear();
-        console.eval(code, "t").unwrap();
+        let _ = console.eval(code, "t").unwrap();
         let reports = seen.borrow();
         assert!(reports.len() >= 2, "{op}: {reports:?}");
         assert!(reports.iter().all(|r| r.0 == op), "{op}: {reports:?}");

@@ -88,7 +88,7 @@ fn lost(notices: &RefCell<Vec<Notice>>) -> Vec<usize> {
 fn lb_map_reruns_the_items_of_an_engine_that_died() {
     // Engine 1 answers two definitions and one chunk, then dies.
     let (mut console, notices) = cluster(3, 1, 3);
-    console.eval("fn doubles(n) { let a = []; for i in 0..n { a.push(2 * i) } a }", "t").unwrap();
+    let _ = console.eval("fn doubles(n) { let a = []; for i in 0..n { a.push(2 * i) } a }", "t").unwrap();
     let v = console
         .eval("fn f(x) { sleep(0.002); x * 2 } let r = lb_map(f, range(0, 300)); r == doubles(300)", "t")
         .unwrap();
