@@ -225,3 +225,24 @@ print(`${long}`);
         assert_eq!(lines[11..], ["  in closure (line 24, column 20)", "true", "<AsyncResult of task 14: done>"]);
     }
 }
+
+#[test]
+fn interrupt_stops_running_tasks_and_drops_queued_ones() {
+    for on in clusters() {
+        let code = r#"
+fn slow(x) { sleep(0.5); x }
+fn outcome(r) { try { r.get(); return "ok"; } catch (e) { return e; } }
+let n = engines().len();
+let rs = [];
+for i in 0..(2 * n) { rs.push(submit(slow, i)) }
+sleep(0.2);
+interrupt();
+let msgs = rs.map(|r| outcome(r));
+print(msgs.filter(|m| m.ends_with("] Interrupted: interrupted")).len() == n);
+print(msgs.filter(|m| m == "submit: Interrupted: interrupted before it reached an engine").len() == n);
+print(submit(slow, 7).get());
+"#;
+        let r = script(on, code).ok();
+        assert_eq!(r.stdout, "true\ntrue\n7\n", "{on:?}");
+    }
+}

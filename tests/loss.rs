@@ -97,6 +97,9 @@ fn lb_map_reruns_the_items_of_an_engine_that_died() {
     assert_eq!(console.eval("engines()", "t").unwrap().to_string(), "[0, 2]");
     let v = console.eval("map(f, range(0, 10)) == doubles(10)", "t").unwrap();
     assert!(v.as_bool().unwrap(), "the session goes on with the others");
+    // New functions and closures still reach the engines left.
+    let v = console.eval("fn g(x) { x - 1 } let k = 3; lb_map(|x| g(x) * k, [1, 2])", "t").unwrap();
+    assert_eq!(v.to_string(), "[0, 3]");
 }
 
 #[test]

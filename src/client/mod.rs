@@ -373,10 +373,10 @@ impl Client {
         self.run(targets, kind, origin)
     }
 
-    /// Compiles `source`'s functions into every engine's library.
+    /// Compiles `source`'s functions into every live engine's library.
     pub fn define(&mut self, source: &str) -> Result<(), CompositeError> {
-        let all: Vec<usize> = (0..self.engines()).collect();
-        self.run(&all, RequestKind::Define { source: Arc::from(source) }, "function definitions").map(|_| ())
+        let live = self.live_engines();
+        self.run(&live, RequestKind::Define { source: Arc::from(source) }, "function definitions").map(|_| ())
     }
 
     /// Ends every engine. Idempotent.
