@@ -13,6 +13,7 @@
 //! - [`bindings`]: registration of the above as Rhai functions, and value conversion.
 //! - [`plot`]: rendering plots to PNG/SVG and a terminal preview (no Rhai, no I/O).
 //! - [`launch`]: picks the transport and starts console and engines.
+//! - [`watch`]: under MPI, notices an engine process that died and ends the session.
 //!
 //! See ARCHITECTURE.md for the invariants.
 
@@ -24,3 +25,4 @@ pub mod launch;
 pub mod plot;
 pub mod protocol;
 pub mod transport;
+pub mod watch;

@@ -9,8 +9,17 @@
 //! saves and shows them; if it cannot (say, the file cannot be written), that engine's
 //! part of the request fails with a `PlotError`.
 //! It knows nothing of Rhai: values are protocol [`Value`]s.
+//!
+//! Beside plain requests: [`tasks`] keeps `submit`'s calls in a queue until an engine is
+//! idle (and re-runs them elsewhere if their engine is lost), [`farm`] runs `map` and
+//! `lb_map`, [`data`] splits and joins `scatter`/`gather` pieces, and [`progress`] is the
+//! hook through which long waits report how far they are.
 
+pub mod data;
+pub mod farm;
+pub mod progress;
 mod targets;
+pub mod tasks;
 
 pub use targets::parse_targets;
 
@@ -78,6 +87,25 @@ pub type OutputSink = Box<dyn FnMut(&Output)>;
 /// Saves and shows a picture sent by an engine; the error says why it could not.
 pub type PlotSink = Box<dyn FnMut(&PlotImage) -> Result<(), String>>;
 
+/// Something the person at the console should hear about, outside any one request.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Notice {
+    /// An engine is gone (its thread died, or it sent garbage); `reason` says why.
+    EngineLost { engine: usize, reason: String },
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Notice::EngineLost { engine, reason } => write!(f, "engine {engine} is gone: {reason}"),
+        }
+    }
+}
+
+/// Receives [`Notice`]s as they happen.
+pub type NoticeSink = Box<dyn FnMut(&Notice)>;
+
 pub struct Client {
     transport: Box<dyn Transport>,
     info: Vec<EngineInfo>,
@@ -89,6 +117,14 @@ pub struct Client {
     interrupt_flag: Arc<AtomicBool>,
     /// Engines that are gone, with the reason.
     lost: BTreeMap<usize, String>,
+    notices: NoticeSink,
+    /// Failed items of map requests in flight, by request id: (item index, error).
+    item_errors: HashMap<u64, Vec<(u64, RemoteError)>>,
+    /// `submit`'s queue and its tasks.
+    tasks: tasks::Tasks,
+    /// How many times requests in flight were interrupted (so loops that keep sending,
+    /// like `lb_map`, can stop).
+    interrupts: u64,
 }
 
 impl Client {
@@ -127,6 +163,10 @@ impl Client {
             plot_sink: None,
             interrupt_flag: Arc::new(AtomicBool::new(false)),
             lost: BTreeMap::new(),
+            notices: Box::new(|_| {}),
+            item_errors: HashMap::new(),
+            tasks: tasks::Tasks::default(),
+            interrupts: 0,
         })
     }
 
@@ -152,8 +192,40 @@ impl Client {
         self.interrupt_flag.clone()
     }
 
+    /// Where [`Notice`]s go (by default nowhere).
+    pub fn set_notice_sink(&mut self, sink: NoticeSink) {
+        self.notices = sink;
+    }
+
+    /// The engines that are gone, with the reason.
+    pub fn lost(&self) -> &BTreeMap<usize, String> {
+        &self.lost
+    }
+
+    /// The engines still there, in order.
+    pub fn live_engines(&self) -> Vec<usize> {
+        (0..self.engines()).filter(|e| !self.lost.contains_key(e)).collect()
+    }
+
+    /// How many times requests in flight have been interrupted so far.
+    pub fn interrupts(&self) -> u64 {
+        self.interrupts
+    }
+
     /// Sends a request to `targets` (already checked) and returns its id.
     pub fn submit(&mut self, targets: &[usize], kind: RequestKind) -> u64 {
+        let mut kinds = Vec::with_capacity(targets.len());
+        if !targets.is_empty() {
+            kinds.extend(std::iter::repeat_n(kind.clone(), targets.len() - 1));
+            kinds.push(kind);
+        }
+        self.submit_each(targets, kinds)
+    }
+
+    /// Sends one request (one id) whose content differs per target: `kinds[i]` goes to
+    /// `targets[i]` (e.g. each engine's block of a scatter). Returns its id.
+    pub fn submit_each(&mut self, targets: &[usize], kinds: Vec<RequestKind>) -> u64 {
+        assert_eq!(targets.len(), kinds.len(), "one request kind per target");
         let id = self.next_id;
         self.next_id += 1;
         let mut pending = Pending {
@@ -163,8 +235,8 @@ impl Client {
             announced: HashSet::new(),
             plot_errors: HashMap::new(),
         };
-        for &e in targets {
-            let req = Request { id, targets: targets.to_vec(), kind: kind.clone() };
+        for (&e, kind) in targets.iter().zip(kinds) {
+            let req = Request { id, targets: targets.to_vec(), kind };
             if let Err(err) = self.transport.send(Peer::Engine(e), Message::Request(req)) {
                 self.lost.entry(e).or_insert_with(|| err.to_string());
             }
@@ -216,6 +288,7 @@ impl Client {
             }
         }
         self.announce_departures();
+        self.step_tasks();
     }
 
     fn handle(&mut self, from: Peer, msg: Message) {
@@ -237,6 +310,9 @@ impl Client {
                 }
             }
             Message::Goodbye { engine, reason } => self.engine_lost(engine, reason),
+            Message::ItemFailed { request, item, error } if self.pending.contains_key(&request) => {
+                self.item_errors.entry(request).or_default().push((item, error));
+            }
             Message::Malformed { reason } => {
                 let engine = if let Peer::Engine(e) = from { e } else { 0 };
                 self.engine_lost(engine, format!("sent a malformed message ({reason})"));
@@ -265,7 +341,11 @@ impl Client {
     }
 
     fn engine_lost(&mut self, engine: usize, reason: String) {
+        if self.lost.contains_key(&engine) {
+            return;
+        }
         self.lost.insert(engine, reason.clone());
+        (self.notices)(&Notice::EngineLost { engine, reason: reason.clone() });
         for (id, p) in self.pending.iter_mut() {
             if p.targets.contains(&engine) && !p.replies.contains_key(&engine) {
                 p.replies.insert(engine, lost_reply(*id, engine, &reason));
@@ -298,8 +378,16 @@ impl Client {
         }
     }
 
-    /// Interrupts every request in flight on its targets.
+    /// The failed items reported for request `id` (item index, error), taken out.
+    pub fn take_item_errors(&mut self, id: u64) -> Vec<(u64, RemoteError)> {
+        self.item_errors.remove(&id).unwrap_or_default()
+    }
+
+    /// Interrupts every request in flight on its targets, and drops the tasks that were
+    /// still waiting for an engine.
     pub fn interrupt_running(&mut self) {
+        self.interrupts += 1;
+        self.cancel_queued_tasks();
         let mut targets: Vec<usize> = self.pending.values().flat_map(|p| p.targets.iter().copied()).collect();
         targets.sort_unstable();
         targets.dedup();
@@ -331,10 +419,10 @@ impl Client {
         self.run(targets, kind, origin)
     }
 
-    /// Compiles `source`'s functions into every engine's library.
+    /// Compiles `source`'s functions into every live engine's library.
     pub fn define(&mut self, source: &str) -> Result<(), CompositeError> {
-        let all: Vec<usize> = (0..self.engines()).collect();
-        self.run(&all, RequestKind::Define { source: Arc::from(source) }, "function definitions").map(|_| ())
+        let live = self.live_engines();
+        self.run(&live, RequestKind::Define { source: Arc::from(source) }, "function definitions").map(|_| ())
     }
 
     /// Ends every engine. Idempotent.

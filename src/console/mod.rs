@@ -14,6 +14,7 @@ pub mod plots;
 pub mod repl;
 
 use crate::bindings::console_api;
+use crate::client::progress::ProgressHook;
 use crate::client::Client;
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 use std::cell::RefCell;
@@ -27,6 +28,9 @@ pub struct Shared {
     pub client: Client,
     /// Every function defined at the console so far.
     pub lib: AST,
+    /// Told how far long waits (`map`, `lb_map`, `wait`, `wait_all`) are; the REPL sets
+    /// it to draw a progress bar, batch runs leave it empty.
+    pub progress: Option<ProgressHook>,
 }
 
 pub struct Console {
@@ -55,9 +59,10 @@ impl Console {
         let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
         let plots = Rc::new(RefCell::new(plots::PlotLog::new(plots::DEFAULT_DIR, interactive)));
         client.set_plot_sink(crate::bindings::plot::engine_picture_sink(plots.clone()));
-        let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty() }));
+        let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty(), progress: None }));
         let mut rhai = Engine::new();
         console_api::register(&mut rhai, &shared);
+        crate::bindings::stdlib::register(&mut rhai);
         crate::bindings::plot::register_console(&mut rhai, &plots);
         Console { shared, plots, rhai, scope: Scope::new() }
     }
@@ -91,6 +96,11 @@ impl Console {
         let mut shared = self.shared.borrow_mut();
         let all: Vec<usize> = (0..shared.client.engines()).collect();
         shared.client.execute(code, &all, origin).map(|_| ()).map_err(|e| display::composite(&e))
+    }
+
+    /// Where long waits report their progress (the REPL draws a bar with it).
+    pub fn set_progress_hook(&mut self, hook: Option<ProgressHook>) {
+        self.shared.borrow_mut().progress = hook;
     }
 
     /// The names and types of the console's variables.

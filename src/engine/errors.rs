@@ -37,6 +37,8 @@ pub fn from_eval(engine: usize, err: EvalAltResult) -> RemoteError {
     let mut err = err;
     while let EvalAltResult::ErrorInFunctionCall(name, _source, inner, _) = err {
         let at = position(inner.position()).map(|(l, c)| format!(" (line {l}, column {c})")).unwrap_or_default();
+        // Closures are compiled as functions named after a hash of their body.
+        let name = if name.starts_with("anon$") { "closure" } else { name.as_str() };
         call_chain.push(format!("{name}{at}"));
         err = *inner;
     }
@@ -74,6 +76,15 @@ pub fn message_of(mut err: EvalAltResult) -> String {
     }
 }
 
+/// The message a panic carried.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
 thread_local! {
     /// Whether this thread is running a request (its panics are reported, not printed).
     static IN_REQUEST: Cell<bool> = const { Cell::new(false) };
@@ -107,11 +118,7 @@ pub fn catch_request<T>(engine: usize, f: impl FnOnce() -> Result<T, RemoteError
 
 /// A panic caught while a request ran (or that ended an engine).
 pub fn from_panic(engine: usize, payload: &(dyn std::any::Any + Send)) -> RemoteError {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
+    let what = panic_text(payload);
     let at = PANIC_AT.with(|p| p.borrow_mut().take()).map(|l| format!(" at {l}")).unwrap_or_default();
     RemoteError {
         engine,

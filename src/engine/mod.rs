@@ -7,10 +7,11 @@
 //! waits for goes through the progress loop in [`state`], and Rhai's `on_progress` polls
 //! it during long scripts, so an interrupt ends a running request within milliseconds.
 //! Collectives live in [`collectives`]; the Rhai functions that expose them are in
-//! `bindings::spmd`.
+//! `bindings::spmd`. `farm` calls one function on many items (`map`, `lb_map`, `submit`).
 
 pub mod collectives;
 pub mod errors;
+mod farm;
 pub mod reduce;
 mod runner;
 pub mod state;

@@ -258,6 +258,12 @@ impl Writer {
                 self.u8(p.force_preview as u8);
                 self.bytes(&p.bytes);
             }
+            Message::ItemFailed { request, item, error } => {
+                self.u8(12);
+                self.u64(*request);
+                self.u64(*item);
+                self.error(error);
+            }
         }
     }
 
@@ -296,6 +302,23 @@ impl Writer {
                 names.iter().for_each(|n| self.str(n));
             }
             RequestKind::Reset => self.u8(4),
+            RequestKind::Map { func, items, first } => {
+                self.u8(5);
+                self.value(func);
+                self.u64(*first);
+                self.usize(items.len());
+                items.iter().for_each(|v| self.value(v));
+            }
+            RequestKind::Call { func, args } => {
+                self.u8(6);
+                self.value(func);
+                self.usize(args.len());
+                args.iter().for_each(|v| self.value(v));
+            }
+            RequestKind::Gather { name } => {
+                self.u8(7);
+                self.str(name);
+            }
         }
     }
 }
@@ -407,6 +430,16 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// A count followed by that many values.
+    fn values(&mut self, what: &'static str) -> Result<Vec<Value>, DecodeError> {
+        let n = self.count(1, what)?;
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(self.value(1)?);
+        }
+        Ok(items)
+    }
+
     fn error(&mut self) -> Result<RemoteError, DecodeError> {
         let engine = self.usize("engine")?;
         let kind = self.string("error kind")?;
@@ -481,6 +514,11 @@ impl<'a> Reader<'a> {
                 force_preview: self.bool("preview flag")?,
                 bytes: self.bytes("plot bytes")?.to_vec(),
             }),
+            12 => Message::ItemFailed {
+                request: self.u64("request id")?,
+                item: self.u64("item index")?,
+                error: self.error()?,
+            },
             tag => return Err(DecodeError::BadTag { what: "message", tag }),
         })
     }
@@ -502,6 +540,16 @@ impl<'a> Reader<'a> {
                 RequestKind::Pull { names }
             }
             4 => RequestKind::Reset,
+            5 => {
+                let func = self.value(0)?;
+                let first = self.u64("first item")?;
+                RequestKind::Map { func, first, items: self.values("items")? }
+            }
+            6 => {
+                let func = self.value(0)?;
+                RequestKind::Call { func, args: self.values("arguments")? }
+            }
+            7 => RequestKind::Gather { name: self.string("name")? },
             tag => return Err(DecodeError::BadTag { what: "request kind", tag }),
         })
     }

@@ -65,6 +65,7 @@ fn every_message_roundtrips() {
         position: Some((2, 17)),
         call_chain: vec!["outer".into(), "inner".into()],
     };
+    let item_err = RemoteError { engine: 1, ..err.clone() };
     let msgs = vec![
         Message::Hello { version: VERSION, host: "node-1".into(), pid: 4242 },
         Message::Request(Request {
@@ -117,6 +118,22 @@ fn every_message_roundtrips() {
             bytes: vec![],
             ..plot_image()
         }),
+        Message::Request(Request {
+            id: 5,
+            targets: vec![2],
+            kind: RequestKind::Map {
+                func: Value::FnPtr { name: "anon$9".into(), curried: vec![Value::Float(-0.0)] },
+                items: tricky_values(),
+                first: 1 << 40,
+            },
+        }),
+        Message::Request(Request {
+            id: 6,
+            targets: vec![0],
+            kind: RequestKind::Call { func: Value::FnPtr { name: "f".into(), curried: vec![] }, args: vec![] },
+        }),
+        Message::Request(Request { id: 7, targets: vec![0, 1], kind: RequestKind::Gather { name: "x".into() } }),
+        Message::ItemFailed { request: 5, item: 17, error: item_err },
     ];
     for m in msgs {
         roundtrip(m);
@@ -133,6 +150,38 @@ fn every_truncation_is_an_error_not_a_panic() {
     let bytes = encode(&msg);
     for cut in 0..bytes.len() {
         assert!(decode(&bytes[..cut]).is_err(), "cut at {cut} decoded");
+    }
+}
+
+#[test]
+fn truncated_map_requests_and_item_failures_are_errors() {
+    let msgs = [
+        Message::Request(Request {
+            id: 1,
+            targets: vec![0],
+            kind: RequestKind::Map {
+                func: Value::FnPtr { name: "f".into(), curried: vec![Value::Int(1)] },
+                items: tricky_values(),
+                first: 3,
+            },
+        }),
+        Message::ItemFailed {
+            request: 1,
+            item: 2,
+            error: RemoteError {
+                engine: 0,
+                kind: "RuntimeError".into(),
+                message: "m".into(),
+                position: Some((1, 2)),
+                call_chain: vec!["f".into()],
+            },
+        },
+    ];
+    for msg in msgs {
+        let bytes = encode(&msg);
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_err(), "cut at {cut} decoded");
+        }
     }
 }
 

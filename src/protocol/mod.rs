@@ -11,8 +11,8 @@
 //!   [`Message::Request`]s, [`Message::Interrupt`], [`Message::PeerDone`] and finally
 //!   [`Message::Shutdown`].
 //! - engine → console: [`Message::Hello`] (with host and pid), [`Message::Output`] and
-//!   [`Message::Plot`] while a request runs, one [`Message::Reply`] per request,
-//!   [`Message::Goodbye`] if it dies.
+//!   [`Message::Plot`] while a request runs, [`Message::ItemFailed`] for failed items of a
+//!   map, one [`Message::Reply`] per request, [`Message::Goodbye`] if it dies.
 //! - engine ↔ engine: [`Message::Collective`] and [`Message::User`].
 
 pub mod codec;
@@ -62,6 +62,9 @@ pub enum Message {
     Malformed { reason: String },
     /// A picture an engine drew while a request ran, for the console to save and show.
     Plot(PlotImage),
+    /// One item of a [`RequestKind::Map`] failed (`item` is its index in the whole
+    /// map). Sent before the request's reply; the other items go on.
+    ItemFailed { request: u64, item: u64, error: RemoteError },
 }
 
 /// A request from the console to an engine.
@@ -85,6 +88,15 @@ pub enum RequestKind {
     Pull { names: Vec<String> },
     /// Forget every variable and function.
     Reset,
+    /// Call `func` (a [`Value::FnPtr`]) on each of `items`; the reply is the array of
+    /// results. `first` is the index of `items[0]` in the whole map, so failures
+    /// ([`Message::ItemFailed`]) name the item. If some items failed the reply is an
+    /// error of kind "ItemsFailed" after every item has run.
+    Map { func: Value, items: Vec<Value>, first: u64 },
+    /// Call `func` once with `args`; the reply is its result.
+    Call { func: Value, args: Vec<Value> },
+    /// This engine's piece of variable `name` for `gather`.
+    Gather { name: String },
 }
 
 /// What an engine answers to one request.
