@@ -33,7 +33,7 @@ echo "== building (release, --features mpi)" >&2
 cargo build --release --features mpi --bin pshell >&2
 # The bench executables, by name, from cargo's JSON messages (no jq needed).
 artifacts=$(cargo bench --features mpi --no-run --message-format=json-render-diagnostics \
-  --bench threads --bench mpi --bench startup --bench plots |
+  --bench threads --bench mpi --bench startup --bench plots --bench tasks |
   sed -n 's/.*"target":{[^}]*"name":"\([^"]*\)".*"executable":"\([^"]*\)".*/\1 \2/p')
 exe() {
   local path
@@ -48,6 +48,7 @@ threads_bench=$(exe threads)
 mpi_bench=$(exe mpi)
 startup_bench=$(exe startup)
 plots_bench=$(exe plots)
+tasks_bench=$(exe tasks)
 pshell=target/release/pshell
 
 # A benchmark that hangs (a lost reply, an interrupt that never lands) fails the run.
@@ -64,3 +65,5 @@ for n in 3 5; do
 done
 limit "$startup_bench" "$pshell" "$mpi_bench"
 limit "$plots_bench"
+limit "$tasks_bench"
+limit mpirun -n 3 "$tasks_bench"
