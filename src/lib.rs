@@ -18,6 +18,7 @@
 pub mod bindings;
 pub mod client;
 pub mod console;
+pub mod distarray;
 pub mod engine;
 pub mod launch;
 pub mod protocol;
