@@ -11,6 +11,8 @@
 //! - [`client`]: console-side requests: execute, interrupt, define functions.
 //! - [`console`]: batch runs, the REPL and the display of results and errors.
 //! - [`bindings`]: registration of the above as Rhai functions, and value conversion.
+//! - [`nd`]: NdArray, the local typed n-d array, and the numeric kernels of every array.
+//! - [`distarray`]: distributions, DistArray and its collective operations.
 //! - [`launch`]: picks the transport and starts console and engines.
 //!
 //! See ARCHITECTURE.md for the invariants.
@@ -21,5 +23,6 @@ pub mod console;
 pub mod distarray;
 pub mod engine;
 pub mod launch;
+pub mod nd;
 pub mod protocol;
 pub mod transport;

@@ -179,7 +179,7 @@ impl Runner {
             self.rhai.eval_ast_with_scope::<Dynamic>(&mut self.scope, &snippet)
         };
         let value = result.map_err(|e| errors::from_eval(engine, *e))?;
-        convert::to_value(&value)
+        convert::into_value(value)
             .map_err(|e| errors::plain(engine, "CannotTravel", format!("the snippet's result cannot be returned: {e}")))
     }
 }
