@@ -6,8 +6,14 @@
 //! - [`spmd`]: `rank size barrier bcast allreduce allgather send recv` on engines.
 //! - [`console_api`]: `engines px px_async interrupt sleep` on the console.
 //! - [`async_result`]: the AsyncResult that `px_async` returns.
+//! - [`da`]: the DistArray type and the module `da` (engines).
+//! - [`nd`]: the NdArray type and the module `nd` (console and engines).
+//! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
 
+pub mod array_ops;
 pub mod async_result;
 pub mod console_api;
 pub mod convert;
+pub mod da;
+pub mod nd;
 pub mod spmd;

@@ -18,6 +18,12 @@
 //!   per-axis runs.
 //! - `shards` — carrying out a plan on in-memory shards: pack, unpack, copy, apply,
 //!   scatter and gather.
+//! - `comm` — the [`Comm`] trait (a tagged exchange among the array's engines, which
+//!   the engine implements) and [`DaError`].
+//! - `array` — [`DistArray`]: distribution + group + shard (computed or pending), and
+//!   the constructors.
+//! - `ops` — elementwise operations (fused per shard), `where`, reductions.
+//! - `exchange` — redistribution, transpose, roll, slice, element access.
 //!
 //! # Invariants
 //!
@@ -26,18 +32,29 @@
 //! - **A plan moves every element exactly once**, in a packed order both ends derive.
 //! - **`axis`, `grid`, `distribution`, `plan` and `shards` do no communication** and
 //!   allocate nothing per element.
+//! - **A DistArray operation is collective over the array's group**, and checks first
+//!   that the running request is on exactly that group, so it fails at once instead of
+//!   waiting for engines that will never join.
+//! - **Every member of a group makes the same exchanges in the same order**; partial
+//!   results are combined in rank order, so reductions give the same bits every run.
 
+pub mod array;
 pub mod axis;
+pub mod comm;
 pub mod distribution;
 pub mod error;
+pub mod exchange;
 pub mod grid;
+pub mod ops;
 pub mod plan;
 pub mod shards;
 
 #[cfg(test)]
 mod proptests;
 
+pub use array::{DistArray, Fill};
 pub use axis::{default_dists, parse_dists, AxisChunk, AxisChunks, AxisDist};
+pub use comm::{engine_list, Comm, DaError, Solo};
 pub use distribution::{checked_shape, Distribution};
 pub use error::DistError;
 pub use grid::ProcessGrid;

@@ -85,6 +85,8 @@ fn new_engine(state: &Rc<RefCell<State>>, config: EngineConfig) -> Engine {
         }
     });
     spmd::register(&mut rhai, state);
+    crate::bindings::nd::register(&mut rhai);
+    crate::bindings::da::register(&mut rhai, state);
     if let Some(extend) = config.extend {
         extend(&mut rhai);
     }

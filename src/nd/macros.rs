@@ -1,6 +1,7 @@
 //! Dispatch over the six dtypes, so generic code is written once.
 
 /// `dispatch_dtype!(dtype, T => expr)`: evaluates `expr` with `T` the element type of `dtype`.
+#[macro_export]
 macro_rules! dispatch_dtype {
     ($dtype:expr, $t:ident => $body:expr) => {
         match $dtype {
@@ -33,6 +34,7 @@ macro_rules! dispatch_dtype {
 }
 
 /// `dispatch_store!(store, a => expr)`: evaluates `expr` with `a` the typed array inside.
+#[macro_export]
 macro_rules! dispatch_store {
     ($store:expr, $a:ident => $body:expr) => {
         match $store {
