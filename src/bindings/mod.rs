@@ -7,6 +7,7 @@
 //! - [`console_api`]: `engines px px_async interrupt sleep` on the console.
 //! - [`async_result`]: the AsyncResult that `px_async` returns.
 //! - [`da`]: the DistArray type and the module `da` (engines).
+//! - [`da_console`]: `gather`/`scatter` of DistArrays at the console.
 //! - [`nd`]: the NdArray type and the module `nd` (console and engines).
 //! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
 
@@ -15,5 +16,6 @@ pub mod async_result;
 pub mod console_api;
 pub mod convert;
 pub mod da;
+pub mod da_console;
 pub mod nd;
 pub mod spmd;

@@ -51,6 +51,7 @@ impl Console {
         let mut rhai = Engine::new();
         console_api::register(&mut rhai, &shared);
         crate::bindings::nd::register(&mut rhai);
+        crate::bindings::da_console::register(&mut rhai, &shared);
         Console { shared, rhai, scope: Scope::new() }
     }
 

@@ -17,9 +17,38 @@ pub fn list<T: fmt::Display>(items: &[T]) -> String {
     format!("[{}]", inner.join(", "))
 }
 
-/// One element as text (floats always show a decimal point or exponent).
+/// One element as text: integers exactly, floats with up to 8 significant decimals
+/// (always with a point or an exponent), as NumPy prints them.
 pub fn element(s: Scalar) -> String {
-    s.to_string()
+    match s {
+        Scalar::F64(x) => float(x),
+        Scalar::F32(x) => float(x as f64),
+        Scalar::C128(c) => {
+            format!("{}{}{}i", float(c.re), if c.im < 0.0 || c.im.is_nan() { "" } else { "+" }, float(c.im))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn float(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    let a = x.abs();
+    if a != 0.0 && !(1e-4..1e16).contains(&a) {
+        let s = format!("{x:.7e}");
+        let (m, e) = s.split_once('e').expect("exponent");
+        let m = m.trim_end_matches('0').trim_end_matches('.');
+        return format!("{m}e{e}");
+    }
+    let digits = 8usize.saturating_sub(a.log10().floor().max(0.0) as usize + 1).max(1);
+    let s = format!("{x:.digits$}");
+    let s = s.trim_end_matches('0');
+    if s.ends_with('.') {
+        format!("{s}0")
+    } else {
+        s.to_string()
+    }
 }
 
 /// Indices shown along an axis of extent `n` (`None` marks the "...").
@@ -107,6 +136,15 @@ mod tests {
         assert_eq!(a.to_string(), "NdArray(shape [2, 3], f64)\n[[  0.5,   1.0,  -2.0],\n [  3.0, 10.25,   5.0]]");
         let b = NdArray::from_vec(&[2, 1, 2], vec![true, false, true, true]);
         assert_eq!(b.values_text(), "[[[ true, false]],\n\n [[ true,  true]]]");
+    }
+
+    #[test]
+    fn floats_show_eight_significant_digits() {
+        assert_eq!(element(Scalar::F64(0.349_550_234_166_101_1)), "0.3495502");
+        assert_eq!(element(Scalar::F64(1234.5)), "1234.5");
+        assert_eq!(element(Scalar::F64(-2.0)), "-2.0");
+        assert_eq!(element(Scalar::F64(1.5e-7)), "1.5e-7");
+        assert_eq!(element(Scalar::F64(f64::NAN)), "NaN");
     }
 
     #[test]
