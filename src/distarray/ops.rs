@@ -56,9 +56,8 @@ pub fn agree(comm: &mut dyn Comm, op: &str, outcome: Result<(), DaError>) -> Res
     for (r, v) in all.iter().enumerate() {
         if let Value::Str(m) = v {
             if !m.is_empty() {
-                return Err(outcome
-                    .err()
-                    .unwrap_or_else(|| DaError::Invalid(format!("{m} (on engine {})", comm.group()[r]))));
+                // The same message everywhere, so the console shows one error for all.
+                return Err(DaError::Invalid(format!("{m} (on engine {})", comm.group()[r])));
             }
         }
     }
