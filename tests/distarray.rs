@@ -330,3 +330,35 @@ fn decomposition_example_over_sixteen_engines() {
     assert!(r.stdout.contains(&"0123".repeat(16)), "{}", r.stdout);
     assert!(r.stdout.contains(&"f".repeat(64)), "{}", r.stdout);
 }
+
+#[test]
+fn constructors_and_properties() {
+    let code = r#"
+        let r = px(`
+            let f = da::full([3, 4], 2.5, #{dist: ["n", "c"]});
+            let l = da::linspace(0.0, 1.0, 11);
+            let o = da::ones([6], #{dtype: "i32"});
+            let g = da::zeros([6, 6], #{dist: ["b", "b"], grid: [1, size()]});
+            let e = da::zeros([2, 3]);      // more engines than rows: empty shards are fine
+            [f.sum(), f.dtype, f.ndim, f.size, l[[10]], l[[5]], o.dtype, o.sum(), g.grid, e.sum(), e.shape, f.dist]
+        `);
+        let n = engines().len();
+        for x in r {
+            if x != r[0] { throw `engines disagree: ${r}` }
+        }
+        let x = r[0];
+        if x[0] != 30.0 || x[1] != "f64" || x[2] != 2 || x[3] != 12 { throw `full: ${x}` }
+        if x[4] != 1.0 || (x[5] - 0.5).abs() > 1e-15 { throw `linspace: ${x}` }
+        if x[6] != "i32" || x[7] != 6 { throw `ones: ${x}` }
+        if x[8] != [1, n] { throw `user grid: ${x[8]}` }
+        if x[9] != 0.0 || x[10] != [2, 3] || x[11] != ["n", "c"] { throw `${x}` }
+        let ls = px("da::zeros([2, 3]).local_shape");
+        let rows = 0;
+        for s in ls { rows += s[0]; }
+        if rows != 2 { throw `local shapes ${ls}` }
+        let c = px(`let z = da::ones([4]).astype("c128") * 2.0; [z.re.sum(), z.im.sum(), z.abs().sum()]`);
+        if c[0] != [8.0, 0.0, 8.0] { throw `complex parts ${c[0]}` }
+        print("ok");
+    "#;
+    passes(code);
+}

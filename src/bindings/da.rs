@@ -130,13 +130,12 @@ impl Options {
     }
 
     /// The seed: given, or fresh and agreed by the group.
-    fn seed(&self, ctx: &NativeCallContext, c: &mut GroupComm) -> Result<u64, DaError> {
+    fn seed(&self, c: &mut GroupComm) -> Result<u64, DaError> {
         match self.map.get("seed") {
             None => fresh_seed(c),
-            Some(s) => s
-                .as_int()
-                .map(|s| s as u64)
-                .map_err(|_| DaError::Invalid(format!("option seed must be an integer (at {})", ctx.call_position()))),
+            Some(s) => {
+                s.as_int().map(|s| s as u64).map_err(|_| DaError::Invalid("option seed must be an integer".into()))
+            }
         }
     }
 }
@@ -219,6 +218,10 @@ pub fn register(engine: &mut Engine, state: &St) {
     });
     engine.register_get("grid", move |a: &mut DistArray| shape(a.distribution().grid().dims()));
     engine.register_get("local_shape", move |a: &mut DistArray| shape(&a.local_shape()));
+    for (name, op) in [("re", UnOp::Re), ("im", UnOp::Im)] {
+        let st = state.clone();
+        engine.register_get(name, move |a: &mut DistArray| with(&st, Position::NONE, |c| ops::unary(c, a, op)));
+    }
     engine.register_fn("to_string", |a: &mut DistArray| describe(a));
     engine.register_fn("to_debug", |a: &mut DistArray| describe(a));
     engine.register_fn("local", |ctx: NativeCallContext, a: &mut DistArray| -> Res<NdArray> {
@@ -363,7 +366,7 @@ fn module(state: &St) -> Module {
                 } else {
                     Draw::Uniform
                 };
-                Ok(Fill::Random { draw, seed: opts.seed(ctx, c)? })
+                Ok(Fill::Random { draw, seed: opts.seed(c)? })
             })
         };
         let st = state.clone();
@@ -380,7 +383,7 @@ fn module(state: &St) -> Module {
                 ));
             }
             construct(st, ctx, s, o, DType::I64, |opts, c| {
-                Ok(Fill::Random { draw: Draw::Int { lo, hi }, seed: opts.seed(ctx, c)? })
+                Ok(Fill::Random { draw: Draw::Int { lo, hi }, seed: opts.seed(c)? })
             })
         };
     let st = state.clone();

@@ -152,6 +152,8 @@ pub fn register(engine: &mut Engine) {
     engine.register_get("ndim", |a: &mut NdArray| a.ndim() as i64);
     engine.register_get("size", |a: &mut NdArray| a.size() as i64);
     engine.register_get("dtype", |a: &mut NdArray| a.dtype().name().to_string());
+    engine.register_get("re", |a: &mut NdArray| a.unary(UnOp::Re).map_err(plain_error));
+    engine.register_get("im", |a: &mut NdArray| a.unary(UnOp::Im).map_err(plain_error));
     engine.register_fn("to_string", |a: &mut NdArray| a.to_string());
     engine.register_fn("to_debug", |a: &mut NdArray| a.to_string());
     engine.register_fn("to_array", |a: &mut NdArray| to_rhai(a));

@@ -154,8 +154,10 @@ impl DistArray {
 /// Refuses to build shards of `dtype` for `dist` if the engines of `comm`'s group on
 /// this machine would need more memory than it has free.
 pub fn check_memory(comm: &mut dyn Comm, dist: &Distribution, dtype: DType) -> Result<(), DaError> {
-    let mine = dist.local_size(comm.rank())? as u64 * dtype.size() as u64;
-    if mine < (4 << 20) {
+    // Decided on the whole array's size, which every member knows alike, so that all
+    // members make (or skip) the same exchange below.
+    let whole = dist.size() as u64 * dtype.size() as u64;
+    if whole < (4 << 20) {
         return Ok(());
     }
     let on_host = comm.ranks_on_my_host()?;
