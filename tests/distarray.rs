@@ -362,3 +362,27 @@ fn constructors_and_properties() {
     "#;
     passes(code);
 }
+
+#[test]
+fn waits_inside_array_operations_end_on_interrupt_and_disagreements_are_errors() {
+    let code = r#"
+        px("let a = da::ones([10]);");
+        let r = px_async("if rank() == 0 { sleep(60) } a.sum()");
+        sleep(0.3);
+        interrupt();
+        try { r.get(); throw "not interrupted" } catch (e) { print(e) }
+        if engines().len() > 1 {
+            try { px("if rank() == 0 { a.sum() } else { a.max() }") } catch (e) { print(e) }
+        }
+        if px("a.sum()")[0] != 10.0 { throw "the engines lost their arrays" }
+        print("ok");
+    "#;
+    for on in clusters() {
+        let r = script(on, code).ok();
+        assert!(r.stdout.contains("Interrupted: interrupted"), "{on:?}:\n{}", r.stdout);
+        if on.engines() > 1 {
+            assert!(r.stdout.contains("engines disagree: engine"), "{on:?}:\n{}", r.stdout);
+        }
+        assert!(r.stdout.contains("ok"), "{on:?}:\n{}", r.stdout);
+    }
+}

@@ -30,6 +30,10 @@ pub enum ConvertError {
 impl std::fmt::Display for ConvertError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            ConvertError::CannotTravel { type_name } if type_name == "DistArray" => write!(
+                f,
+                "a value of type 'DistArray' cannot travel between console and engines (gather(\"name\") at the console fetches it whole as an NdArray)"
+            ),
             ConvertError::CannotTravel { type_name } => {
                 write!(f, "a value of type '{type_name}' cannot travel between console and engines")
             }

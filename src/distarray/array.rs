@@ -16,9 +16,9 @@
 //! engine on this machine fit in its free memory.
 
 use super::comm::{engine_list, Comm, DaError};
-use super::Distribution;
+use super::{AxisDist, Distribution};
 use crate::dispatch_dtype;
-use crate::nd::random::{self, Draw};
+use crate::nd::random::{self, Draw, Part};
 use crate::nd::{store, DType, Elem, Lazy, NdArray, Scalar, Stored};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -165,17 +165,26 @@ pub fn check_memory(comm: &mut dyn Comm, dist: &Distribution, dtype: DType) -> R
     store::check_memory(total).map_err(DaError::from)
 }
 
-/// Per axis, the global flat offset contributed by each local index of `rank`'s shard.
-pub fn global_parts(dist: &Distribution, rank: usize) -> Vec<Vec<u64>> {
+/// Per axis, the global flat offsets contributed by the local indices of `rank`'s
+/// shard: affine for block, cyclic and undistributed axes, a table for block-cyclic.
+pub fn global_parts(dist: &Distribution, rank: usize) -> Vec<Part> {
     let ndim = dist.ndim();
     let mut coords = vec![0; ndim];
     dist.grid().coords(rank, &mut coords);
-    let mut parts = vec![Vec::new(); ndim];
+    let mut parts = vec![Part::Table(Vec::new()); ndim];
     let mut stride = 1u64;
     for a in (0..ndim).rev() {
-        let (n, p, d) = (dist.shape()[a], dist.grid().dims()[a], dist.dists()[a]);
-        let len = d.local_len(n, p, coords[a]);
-        parts[a] = (0..len).map(|l| d.to_global(n, p, coords[a], l) as u64 * stride).collect();
+        let (n, p, d, c) = (dist.shape()[a], dist.grid().dims()[a], dist.dists()[a], coords[a]);
+        let len = d.local_len(n, p, c);
+        let first = if len > 0 { d.to_global(n, p, c, 0) as u64 } else { 0 };
+        parts[a] = match d {
+            AxisDist::Block | AxisDist::NotDistributed => Part::Affine { start: first * stride, step: stride, len },
+            AxisDist::Cyclic => Part::Affine { start: first * stride, step: p as u64 * stride, len },
+            AxisDist::BlockCyclic(_) if p == 1 => Part::Affine { start: 0, step: stride, len },
+            AxisDist::BlockCyclic(_) => {
+                Part::Table((0..len).map(|l| d.to_global(n, p, c, l) as u64 * stride).collect())
+            }
+        };
         stride *= n as u64;
     }
     parts
@@ -202,7 +211,7 @@ pub fn build(comm: &mut dyn Comm, dist: Distribution, dtype: DType, fill: Fill) 
     let shape = dist.local_shape(rank)?;
     let parts = global_parts(&dist, rank);
     let n: usize = shape.iter().product();
-    fn fill_typed<T: Stored>(shape: &[usize], n: usize, parts: &[Vec<u64>], f: impl Fn(u64) -> T) -> NdArray {
+    fn fill_typed<T: Stored>(shape: &[usize], n: usize, parts: &[Part], f: impl Fn(u64) -> T) -> NdArray {
         let mut data = store::zeroed::<T>(n);
         random::fill(&mut data, parts, f);
         NdArray::from_vec(shape, data)
@@ -242,5 +251,47 @@ pub fn fresh_seed(comm: &mut dyn Comm) -> Result<u64, DaError> {
     match comm.broadcast("random seed", crate::protocol::Value::Int(mine as i64), 0)? {
         crate::protocol::Value::Int(s) => Ok(s as u64),
         other => Err(DaError::Comm(format!("random seed: engine 0 sent {}", other.type_name()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distarray::{Comm, Solo};
+
+    #[test]
+    fn global_parts_agree_with_the_index_maps() {
+        for dists in [["b", "n"], ["c", "b"], ["bc:2", "c"], ["n", "bc:3"]] {
+            for engines in [1, 2, 3, 5] {
+                let Ok(d) = Distribution::from_user(&[7, 5], Some(&dists), None, engines) else { continue };
+                for rank in 0..engines {
+                    let parts = global_parts(&d, rank);
+                    let shape = d.local_shape(rank).unwrap();
+                    for i in 0..shape[0] {
+                        for j in 0..shape[1] {
+                            let mut g = [0; 2];
+                            d.to_global(rank, &[i, j], &mut g).unwrap();
+                            assert_eq!(
+                                parts[0].at(i) + parts[1].at(j),
+                                (g[0] * 5 + g[1]) as u64,
+                                "{dists:?} {engines} {rank}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn built_shards_hold_the_global_values() {
+        let mut comm = Solo::new(0);
+        let d = Distribution::from_user(&[3, 4], Some(&["c", "b"]), None, 1).unwrap();
+        let a = build(&mut comm, d, DType::I64, Fill::Index).unwrap();
+        assert_eq!(a.local().unwrap().as_slice::<i64>().unwrap(), (0..12).collect::<Vec<i64>>());
+        assert_eq!(comm.group(), [0]);
+        let d = Distribution::from_user(&[5], None::<&[&str]>, None, 1).unwrap();
+        let l = build(&mut comm, d, DType::F64, Fill::Line { start: 0.0, step: 0.25, end: 1.0, n: 5 }).unwrap();
+        assert_eq!(l.local().unwrap().as_slice::<f64>().unwrap(), [0.0, 0.25, 0.5, 0.75, 1.0]);
     }
 }

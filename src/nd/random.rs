@@ -65,19 +65,59 @@ pub fn int(key: u64, i: u64, lo: i64, hi: i64) -> i64 {
     lo.wrapping_add(r as i64)
 }
 
-/// Fills `out` (a shard in row-major local order): `parts[a][l]` is the global flat
-/// offset contributed by local index `l` along axis `a`; the element's value is
+/// The global flat offsets contributed by the local indices of one axis of a shard.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Local index `l` contributes `start + l * step` (block, cyclic, not distributed).
+    Affine { start: u64, step: u64, len: usize },
+    /// Local index `l` contributes `table[l]` (block-cyclic).
+    Table(Vec<u64>),
+}
+
+impl Part {
+    pub fn len(&self) -> usize {
+        match self {
+            Part::Affine { len, .. } => *len,
+            Part::Table(t) => t.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[inline(always)]
+    pub fn at(&self, l: usize) -> u64 {
+        match self {
+            Part::Affine { start, step, .. } => start + l as u64 * step,
+            Part::Table(t) => t[l],
+        }
+    }
+}
+
+/// Fills `out` (a shard in row-major local order): `parts[a]` gives the global flat
+/// offset contributed by each local index along axis `a`; the element's value is
 /// `f(sum of its parts)`.
-pub fn fill<T>(out: &mut [T], parts: &[Vec<u64>], f: impl Fn(u64) -> T) {
+pub fn fill<T>(out: &mut [T], parts: &[Part], f: impl Fn(u64) -> T) {
     if out.is_empty() {
         return;
     }
     let (last, outer) = parts.split_last().expect("at least one axis");
     let mut index = vec![0usize; outer.len()];
     for row in out.chunks_mut(last.len()) {
-        let base: u64 = index.iter().zip(outer).map(|(&i, p)| p[i]).sum();
-        for (o, &g) in row.iter_mut().zip(last) {
-            *o = f(base + g);
+        let base: u64 = index.iter().zip(outer).map(|(&i, p)| p.at(i)).sum();
+        match last {
+            Part::Affine { start, step, .. } => {
+                let first = base + start;
+                for (k, o) in row.iter_mut().enumerate() {
+                    *o = f(first + k as u64 * step);
+                }
+            }
+            Part::Table(t) => {
+                for (o, &g) in row.iter_mut().zip(t) {
+                    *o = f(base + g);
+                }
+            }
         }
         for a in (0..outer.len()).rev() {
             index[a] += 1;
@@ -90,11 +130,11 @@ pub fn fill<T>(out: &mut [T], parts: &[Vec<u64>], f: impl Fn(u64) -> T) {
 }
 
 /// The parts of a whole (not distributed) array of `shape`, for [`fill`].
-pub fn whole_parts(shape: &[usize]) -> Vec<Vec<u64>> {
+pub fn whole_parts(shape: &[usize]) -> Vec<Part> {
     let mut stride = 1u64;
-    let mut parts = vec![Vec::new(); shape.len()];
+    let mut parts = vec![Part::Table(Vec::new()); shape.len()];
     for a in (0..shape.len()).rev() {
-        parts[a] = (0..shape[a] as u64).map(|l| l * stride).collect();
+        parts[a] = Part::Affine { start: 0, step: stride, len: shape[a] };
         stride *= shape[a] as u64;
     }
     parts
@@ -116,7 +156,7 @@ mod tests {
         }
         assert_ne!(uniform(key(8), 0), uniform(k, 0));
         // A cyclic shard of 2 engines on axis 0 (rows 1 and 3) sees the same values.
-        let shard_parts = vec![vec![4, 12], (0..4).collect()];
+        let shard_parts = vec![Part::Affine { start: 4, step: 8, len: 2 }, Part::Table((0..4).collect())];
         let mut b = vec![0.0; 8];
         fill(&mut b, &shard_parts, |i| uniform(k, i));
         assert_eq!(&b[..4], &a[4..8]);

@@ -7,7 +7,7 @@
 //! same bits run after run. [`whole`] takes the gathering step as a closure: a local
 //! array gathers only its own partial, a DistArray gathers through its engines.
 //!
-//! Sums are pairwise (blocks of 256 summed in 8 independent lanes, halves added
+//! Sums are pairwise (blocks of 1024 summed in 8 independent lanes, halves added
 //! recursively: error O(log n · ε), and the inner loop vectorizes) and partials are
 //! combined with Neumaier's compensated summation; `mean` is the sum over the count;
 //! `var`/`std` take two passes (mean, then squared deviations) with `ddof = 0`. Integer
@@ -85,7 +85,7 @@ impl Reduction {
 
 /// Sum of `f(x)` over `x`, pairwise.
 fn pairwise<T: Copy>(x: &[T], f: impl Fn(T) -> f64 + Copy) -> f64 {
-    if x.len() <= 256 {
+    if x.len() <= 1024 {
         let mut acc = [0.0f64; 8];
         let chunks = x.chunks_exact(8);
         let rest = chunks.remainder();
