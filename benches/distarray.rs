@@ -167,6 +167,19 @@ fn main() {
         start.elapsed().as_secs_f64()
     });
     report("a.sum() (10^8 f64)", t_engines, t_loop, 8.0 * n as f64, ">= 1.6x");
+    // The same kernel on one thread, to tell kernel speed from parallel speed-up.
+    let whole = pshell::nd::NdArray::from_vec(&[n], s.clone());
+    let t_kernel = best(|| {
+        let start = Instant::now();
+        black_box(whole.reduce(pshell::nd::reduce::Reduction::Sum).expect("sum"));
+        start.elapsed().as_secs_f64()
+    });
+    println!(
+        "  the sum kernel alone on 1 thread: {:.2} ms, {:.1} GB/s",
+        t_kernel * 1e3,
+        8.0 * n as f64 / t_kernel / 1e9
+    );
+    drop(whole);
     drop(s);
     client.execute("s = ();", &[0, 1], "bench").unwrap();
 
