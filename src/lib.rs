@@ -12,6 +12,8 @@
 //! - [`console`]: batch runs, the REPL and the display of results and errors.
 //! - [`bindings`]: registration of the above as Rhai functions, and value conversion.
 //! - [`plot`]: rendering plots to PNG/SVG and a terminal preview (no Rhai, no I/O).
+//! - [`nd`]: NdArray, the local typed n-d array, and the numeric kernels of every array.
+//! - [`distarray`]: distributions, DistArray and its collective operations.
 //! - [`launch`]: picks the transport and starts console and engines.
 //! - [`watch`]: under MPI, notices an engine process that died and ends the session.
 //!
@@ -20,8 +22,10 @@
 pub mod bindings;
 pub mod client;
 pub mod console;
+pub mod distarray;
 pub mod engine;
 pub mod launch;
+pub mod nd;
 pub mod plot;
 pub mod protocol;
 pub mod transport;

@@ -4,6 +4,7 @@
 //! features go in here:
 //! - `cli`: modes (-e, FILE, --spmd, stdin), exit status, usage errors.
 //! - `console`: px and targets, functions shipped from the console, composite errors.
+//! - `distarray`: NdArray at the console, DistArray on engines, gather/scatter, errors.
 //! - `values`: values crossing between console and engines exactly.
 //! - `spmd`: rank/size and the collectives, their determinism and their errors.
 //! - `interrupt`: interrupting loops, receives and barriers; namespaces survive.
@@ -19,6 +20,7 @@
 mod cli;
 mod console;
 mod data;
+mod distarray;
 mod examples;
 mod farm;
 mod images;

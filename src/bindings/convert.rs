@@ -6,6 +6,7 @@
 //! functions) are rebuilt from the receiver's function library, which holds the same
 //! compiled source as the sender's.
 
+use crate::nd::NdArray;
 use crate::protocol::Value;
 use rhai::{Array, Blob, Dynamic, FnPtr, Map, AST};
 
@@ -22,11 +23,17 @@ pub enum ConvertError {
     TooDeep,
     /// A function pointer names a closure that this side's library does not have.
     UnknownFunction { name: String },
+    /// An n-d array whose shape does not hold its elements.
+    BadArray { reason: String },
 }
 
 impl std::fmt::Display for ConvertError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            ConvertError::CannotTravel { type_name } if type_name == "DistArray" => write!(
+                f,
+                "a value of type 'DistArray' cannot travel between console and engines (gather(\"name\") at the console fetches it whole as an NdArray)"
+            ),
             ConvertError::CannotTravel { type_name } => {
                 write!(f, "a value of type '{type_name}' cannot travel between console and engines")
             }
@@ -38,6 +45,7 @@ impl std::fmt::Display for ConvertError {
             ConvertError::UnknownFunction { name } => {
                 write!(f, "function pointer to '{name}', which is not defined here")
             }
+            ConvertError::BadArray { reason } => write!(f, "an n-d array that cannot be rebuilt: {reason}"),
         }
     }
 }
@@ -47,6 +55,16 @@ impl std::error::Error for ConvertError {}
 /// Converts a script value into one that can travel.
 pub fn to_value(d: &Dynamic) -> Result<Value, ConvertError> {
     to_value_at(d, 0)
+}
+
+/// Like [`to_value`] for a value that is no longer needed here: an n-d array that no
+/// variable shares is moved into the message instead of copied.
+pub fn into_value(d: Dynamic) -> Result<Value, ConvertError> {
+    if d.is::<NdArray>() {
+        let (shape, data) = d.cast::<NdArray>().into_buffer();
+        return Ok(Value::NdArray { shape, data });
+    }
+    to_value(&d)
 }
 
 fn to_value_at(d: &Dynamic, depth: usize) -> Result<Value, ConvertError> {
@@ -87,6 +105,11 @@ fn to_value_at(d: &Dynamic, depth: usize) -> Result<Value, ConvertError> {
             .collect::<Result<_, _>>()
             .map(Value::Map);
     }
+    if let Some(a) = d.read_lock::<NdArray>() {
+        // Copies the elements only when the array is shared (a variable still holds it).
+        let (shape, data) = a.clone().into_buffer();
+        return Ok(Value::NdArray { shape, data });
+    }
     if let Some(f) = d.read_lock::<FnPtr>() {
         let curried = f.curry().iter().map(|v| to_value_at(v, depth + 1)).collect::<Result<_, _>>()?;
         return Ok(Value::FnPtr { name: f.fn_name().to_string(), curried });
@@ -124,6 +147,10 @@ pub fn to_dynamic(v: Value, lib: &AST) -> Result<Dynamic, ConvertError> {
                 m.insert(k.into(), to_dynamic(v, lib)?);
             }
             m.into()
+        }
+        Value::NdArray { shape, data } => {
+            let a = NdArray::from_buffer(&shape, data).map_err(|e| ConvertError::BadArray { reason: e.to_string() })?;
+            Dynamic::from(a)
         }
         Value::FnPtr { name, curried } => {
             let mut f = fn_ptr(&name, lib)?;
@@ -219,6 +246,32 @@ mod tests {
         let d: Dynamic = engine.eval("timestamp()").unwrap();
         let e = to_value(&d).unwrap_err();
         assert_eq!(e.to_string(), "a value of type 'timestamp' cannot travel between console and engines");
+    }
+
+    #[test]
+    fn nd_arrays_cross_both_ways_and_are_moved_when_not_shared() {
+        use crate::nd::{DType, Scalar};
+        for dtype in ["f64", "f32", "i64", "i32", "bool", "c128"] {
+            let mut a = NdArray::zeros(DType::parse(dtype).unwrap(), &[2, 3]).unwrap();
+            a.set(&[1, 2], Scalar::I64(1)).unwrap();
+            let v = to_value(&Dynamic::from(a.clone())).unwrap();
+            let back = to_dynamic(v, &AST::empty()).unwrap().cast::<NdArray>();
+            assert_eq!(back, a, "{dtype}");
+        }
+        let a = NdArray::from_vec(&[4], vec![1.0f64, f64::NAN, -0.0, 2.5]);
+        let ptr = a.as_slice::<f64>().unwrap().as_ptr();
+        match into_value(Dynamic::from(a)).unwrap() {
+            Value::NdArray { shape, data: crate::protocol::Buffer::F64(v) } => {
+                assert_eq!(shape, [4]);
+                assert_eq!(v.as_ptr(), ptr, "an unshared array is moved, not copied");
+            }
+            other => panic!("{other:?}"),
+        }
+        let bad = Value::NdArray { shape: vec![3], data: crate::protocol::Buffer::I32(vec![1]) };
+        assert!(to_dynamic(bad, &AST::empty())
+            .unwrap_err()
+            .to_string()
+            .starts_with("an n-d array that cannot be rebuilt"));
     }
 
     #[test]

@@ -105,6 +105,10 @@ fn scatter(
 fn gather(ctx: &NativeCallContext, shared: &RefCell<Shared>, name: &str, t: Option<Dynamic>) -> Res<Dynamic> {
     check_name(ctx, "gather", name)?;
     let targets = targets_arg(ctx, shared, t)?;
+    // A DistArray gathers into one NdArray; anything else is joined below.
+    if let Some(nd) = super::da_console::gather_distarray(ctx, shared, name, &targets)? {
+        return Ok(Dynamic::from(nd));
+    }
     let mut s = shared.borrow_mut();
     let kind = RequestKind::Gather { name: name.to_string() };
     let values = s.client.run(&targets, kind, "gather").map_err(|e| error(ctx, display::composite(&e)))?;

@@ -11,12 +11,20 @@
 //! - [`farm_api`]: `map lb_map submit wait_all` on the console.
 //! - [`async_result`]: the AsyncResult that `px_async` and `submit` return.
 //! - [`stdlib`]: the Rhai modules shipped with pshell (`poly`), on console and engines.
+//! - [`da`]: the DistArray type and the module `da` (engines).
+//! - [`da_console`]: `gather`/`scatter` of DistArrays at the console.
+//! - [`nd`]: the NdArray type and the module `nd` (console and engines).
+//! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
 
+pub mod array_ops;
 pub mod async_result;
 pub mod console_api;
 pub mod convert;
+pub mod da;
+pub mod da_console;
 pub mod data_api;
 pub mod farm_api;
+pub mod nd;
 pub mod plot;
 pub mod spmd;
 pub mod stdlib;

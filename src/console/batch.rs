@@ -18,7 +18,7 @@ pub fn run(console: &mut Console, job: Job, spmd: bool, show_result: bool) -> Ex
     match outcome {
         Ok(value) => {
             if let Some(v) = value.filter(|v| show_result && !v.is_unit()) {
-                println!("{v}");
+                println!("{}", super::display::value(&v));
             }
             ExitCode::SUCCESS
         }

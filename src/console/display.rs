@@ -67,6 +67,21 @@ pub fn composite(err: &CompositeError) -> String {
     out
 }
 
+/// A script value as the console shows it: like Rhai's own display, except that
+/// NdArrays (alone or inside arrays) show their shape, dtype and values.
+pub fn value(v: &rhai::Dynamic) -> String {
+    if let Some(a) = v.read_lock::<crate::nd::NdArray>() {
+        return a.to_string();
+    }
+    if let Some(items) = v.read_lock::<rhai::Array>() {
+        if items.iter().any(|x| x.is::<crate::nd::NdArray>() || x.is_array()) {
+            let inner: Vec<String> = items.iter().map(value).collect();
+            return format!("[{}]", inner.join(", "));
+        }
+    }
+    v.to_string()
+}
+
 /// Writes engine output as `[e] line`, one line at a time (never mid-line interleaved).
 pub fn write_output(out: &Output, w: &mut impl Write) {
     let text = out.text.strip_suffix('\n').unwrap_or(&out.text);

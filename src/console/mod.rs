@@ -64,6 +64,8 @@ impl Console {
         console_api::register(&mut rhai, &shared);
         crate::bindings::stdlib::register(&mut rhai);
         crate::bindings::plot::register_console(&mut rhai, &plots);
+        crate::bindings::nd::register(&mut rhai);
+        crate::bindings::da_console::register(&mut rhai, &shared);
         Console { shared, plots, rhai, scope: Scope::new() }
     }
 

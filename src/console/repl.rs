@@ -43,7 +43,7 @@ pub fn run(console: &mut Console) {
         }
         match console.eval(&line, &format!("In [{count}]")) {
             Ok(v) if v.is_unit() => {}
-            Ok(v) => println!("Out[{count}]: {v}"),
+            Ok(v) => println!("Out[{count}]: {}", super::display::value(&v)),
             Err(text) => eprintln!("error: {text}"),
         }
         count += 1;

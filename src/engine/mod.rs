@@ -6,12 +6,14 @@
 //! request becomes that request's error and the engine carries on. Everything the engine
 //! waits for goes through the progress loop in [`state`], and Rhai's `on_progress` polls
 //! it during long scripts, so an interrupt ends a running request within milliseconds.
-//! Collectives live in [`collectives`]; the Rhai functions that expose them are in
-//! `bindings::spmd`. `farm` calls one function on many items (`map`, `lb_map`, `submit`).
+//! Collectives live in [`collectives`], DistArray's group exchanges in [`group`]; the Rhai
+//! functions that expose them are in `bindings::spmd` and `bindings::da`. `farm` calls one
+//! function on many items (`map`, `lb_map`, `submit`).
 
 pub mod collectives;
 pub mod errors;
 mod farm;
+pub mod group;
 pub mod reduce;
 mod runner;
 pub mod state;

@@ -76,6 +76,8 @@ fn new_engine(state: &Rc<RefCell<State>>, config: EngineConfig) -> Engine {
     spmd::register(&mut rhai, state);
     crate::bindings::plot::register_engine(&mut rhai, state);
     stdlib::register(&mut rhai);
+    crate::bindings::nd::register(&mut rhai);
+    crate::bindings::da::register(&mut rhai, state);
     if let Some(extend) = config.extend {
         extend(&mut rhai);
     }
@@ -204,7 +206,7 @@ impl Runner {
             self.rhai.eval_ast_with_scope::<Dynamic>(&mut self.scope, &snippet)
         };
         let value = result.map_err(|e| errors::from_eval(engine, *e))?;
-        convert::to_value(&value)
+        convert::into_value(value)
             .map_err(|e| errors::plain(engine, "CannotTravel", format!("the snippet's result cannot be returned: {e}")))
     }
 }

@@ -43,6 +43,10 @@ pub struct State {
     pub peers_done: HashMap<u64, HashMap<usize, bool>>,
     /// Functions defined at the console (and closures), compiled here.
     pub lib: rhai::AST,
+    /// Per engine group, the exchanges DistArray operations made in the running request.
+    pub group_seq: HashMap<Vec<usize>, u64>,
+    /// Per engine group, the ranks of its members on this engine's machine.
+    pub group_hosts: HashMap<Vec<usize>, Vec<usize>>,
 }
 
 /// Why a wait ended without its condition.
@@ -77,6 +81,8 @@ impl State {
             collective_mail: HashMap::new(),
             peers_done: HashMap::new(),
             lib: rhai::AST::empty(),
+            group_seq: HashMap::new(),
+            group_hosts: HashMap::new(),
         }
     }
 
@@ -167,5 +173,6 @@ impl State {
         let last = self.last_finished;
         self.collective_mail.retain(|(req, _, _), _| *req > last);
         self.peers_done.retain(|req, _| *req > last);
+        self.group_seq.clear();
     }
 }

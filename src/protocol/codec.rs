@@ -6,6 +6,7 @@
 //! against what is left before allocating, bounds nesting depth, and reports a truncated
 //! or malformed buffer as a [`DecodeError`], never a panic.
 
+use super::raw;
 use super::{Message, Output, Peer, PlotImage, RemoteError, Reply, Request, RequestKind, Stream, Value};
 use std::sync::Arc;
 
@@ -27,6 +28,8 @@ pub enum DecodeError {
     TooDeep,
     /// Bytes left over after a complete message.
     Trailing { bytes: usize },
+    /// An n-d array whose shape does not hold its number of elements.
+    BadShape { shape: Vec<usize>, elements: usize },
 }
 
 impl std::fmt::Display for DecodeError {
@@ -38,6 +41,9 @@ impl std::fmt::Display for DecodeError {
             DecodeError::TooDeep => write!(f, "values nested deeper than {MAX_DEPTH} levels"),
             DecodeError::Trailing { bytes } => {
                 write!(f, "{bytes} unexpected bytes after the message")
+            }
+            DecodeError::BadShape { shape, elements } => {
+                write!(f, "an array of shape {shape:?} cannot hold {elements} elements")
             }
         }
     }
@@ -138,6 +144,14 @@ impl Writer {
                 self.str(name);
                 self.usize(curried.len());
                 curried.iter().for_each(|v| self.value(v));
+            }
+            Value::NdArray { shape, data } => {
+                self.u8(10);
+                self.usize(shape.len());
+                shape.iter().for_each(|&n| self.usize(n));
+                self.u8(raw::tag(data));
+                self.usize(data.len());
+                raw::write(&mut self.0, data);
             }
         }
     }
@@ -426,6 +440,7 @@ impl<'a> Reader<'a> {
                 }
                 Value::FnPtr { name, curried }
             }
+            10 => self.ndarray()?,
             tag => return Err(DecodeError::BadTag { what: "value", tag }),
         })
     }
@@ -438,6 +453,20 @@ impl<'a> Reader<'a> {
             items.push(self.value(1)?);
         }
         Ok(items)
+    }
+
+    fn ndarray(&mut self) -> Result<Value, DecodeError> {
+        let ndim = self.count(8, "array shape")?;
+        let shape = (0..ndim).map(|_| self.usize("array extent")).collect::<Result<Vec<_>, _>>()?;
+        let tag = self.u8("array element type")?;
+        let size = raw::elem_size(tag).ok_or(DecodeError::BadTag { what: "array element type", tag })?;
+        let n = self.count(size, "array elements")?;
+        let expected = shape.iter().try_fold(1usize, |acc, &e| acc.checked_mul(e));
+        if expected != Some(n) {
+            return Err(DecodeError::BadShape { shape, elements: n });
+        }
+        let bytes = self.take(n * size, "array elements")?;
+        Ok(Value::NdArray { shape, data: raw::read(tag, bytes)? })
     }
 
     fn error(&mut self) -> Result<RemoteError, DecodeError> {

@@ -1,7 +1,7 @@
 //! Round trips of every message and value, and decoding of broken buffers.
 
 use super::*;
-use crate::protocol::VERSION;
+use crate::protocol::{Buffer, VERSION};
 
 fn tricky_values() -> Vec<Value> {
     vec![
@@ -34,6 +34,14 @@ fn tricky_values() -> Vec<Value> {
             name: "anon$123".into(),
             curried: vec![Value::Int(7), Value::Array(vec![Value::Str("s".into())])],
         },
+        Value::NdArray { shape: vec![2, 2], data: Buffer::F64(vec![f64::NAN, -0.0, f64::INFINITY, 1e-310]) },
+        Value::NdArray { shape: vec![3], data: Buffer::F32(vec![f32::NAN, -0.0, 1.5]) },
+        Value::NdArray { shape: vec![1, 2], data: Buffer::I64(vec![i64::MIN, i64::MAX]) },
+        Value::NdArray { shape: vec![2], data: Buffer::I32(vec![i32::MIN, -1]) },
+        Value::NdArray { shape: vec![3, 1], data: Buffer::Bool(vec![true, false, true]) },
+        Value::NdArray { shape: vec![1], data: Buffer::C128(vec![[-0.0, f64::NAN]]) },
+        Value::NdArray { shape: vec![0, 5], data: Buffer::F64(vec![]) },
+        Value::NdArray { shape: vec![], data: Buffer::I64(vec![7]) },
     ]
 }
 
@@ -253,4 +261,28 @@ fn plot_images_travel_as_raw_bytes() {
     for cut in [0, 1, 10, at, at + 1, bytes.len() - 1] {
         assert!(decode(&bytes[..cut]).is_err(), "cut at {cut} decoded");
     }
+}
+
+#[test]
+fn array_elements_travel_as_raw_bytes_beside_a_small_header() {
+    let data: Vec<f64> = (0..1000).map(|i| i as f64 * 0.5).collect();
+    let bytes = encode(&Message::User { value: Value::NdArray { shape: vec![10, 100], data: Buffer::F64(data) } });
+    // magic, message tag, value tag, ndim + 2 extents, dtype tag, count, 8000 bytes.
+    assert_eq!(bytes.len(), 3 + 8 * 3 + 1 + 8 + 8000);
+    assert_eq!(&bytes[bytes.len() - 8..], &499.5f64.to_le_bytes());
+}
+
+#[test]
+fn arrays_whose_shape_and_data_disagree_are_refused() {
+    let ok = encode(&Message::User { value: Value::NdArray { shape: vec![2], data: Buffer::Bool(vec![true, false]) } });
+    // The first extent sits after magic, message tag, value tag and ndim.
+    let mut b = ok.clone();
+    b[3 + 8] = 3;
+    assert_eq!(decode(&b), Err(DecodeError::BadShape { shape: vec![3], elements: 2 }));
+    let mut b = ok.clone();
+    *b.last_mut().unwrap() = 2;
+    assert_eq!(decode(&b), Err(DecodeError::BadTag { what: "bool element", tag: 2 }));
+    let mut b = ok;
+    b[3 + 16] = 9;
+    assert_eq!(decode(&b), Err(DecodeError::BadTag { what: "array element type", tag: 9 }));
 }

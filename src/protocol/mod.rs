@@ -16,11 +16,12 @@
 //! - engine ↔ engine: [`Message::Collective`] and [`Message::User`].
 
 pub mod codec;
+mod raw;
 mod value;
 
 use std::sync::Arc;
 
-pub use value::Value;
+pub use value::{Buffer, Value};
 
 /// Protocol version, checked in the first message of every conversation.
 pub const VERSION: u32 = 1;

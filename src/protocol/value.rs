@@ -22,6 +22,76 @@ pub enum Value {
         name: String,
         curried: Vec<Value>,
     },
+    /// A local n-d array: its shape and its elements in row-major order. The threads
+    /// transport moves the buffer; the codec writes it as raw little-endian bytes.
+    NdArray {
+        shape: Vec<usize>,
+        data: Buffer,
+    },
+}
+
+/// The typed elements of an n-d array. `protocol` gives them no meaning beyond their
+/// type; `nd` and `bindings::convert` turn them into arrays.
+#[derive(Debug, Clone)]
+pub enum Buffer {
+    F64(Vec<f64>),
+    F32(Vec<f32>),
+    I64(Vec<i64>),
+    I32(Vec<i32>),
+    Bool(Vec<bool>),
+    /// Complex numbers as `[re, im]`.
+    C128(Vec<[f64; 2]>),
+}
+
+impl Buffer {
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        match self {
+            Buffer::F64(v) => v.len(),
+            Buffer::F32(v) => v.len(),
+            Buffer::I64(v) => v.len(),
+            Buffer::I32(v) => v.len(),
+            Buffer::Bool(v) => v.len(),
+            Buffer::C128(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The element type's name: "f64", "f32", "i64", "i32", "bool" or "c128".
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Buffer::F64(_) => "f64",
+            Buffer::F32(_) => "f32",
+            Buffer::I64(_) => "i64",
+            Buffer::I32(_) => "i32",
+            Buffer::Bool(_) => "bool",
+            Buffer::C128(_) => "c128",
+        }
+    }
+}
+
+impl PartialEq for Buffer {
+    /// Floats compare by bits, like [`Value`].
+    fn eq(&self, other: &Buffer) -> bool {
+        use Buffer::*;
+        match (self, other) {
+            (F64(a), F64(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
+            (F32(a), F32(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
+            (I64(a), I64(b)) => a == b,
+            (I32(a), I32(b)) => a == b,
+            (Bool(a), Bool(b)) => a == b,
+            (C128(a), C128(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|(x, y)| x[0].to_bits() == y[0].to_bits() && x[1].to_bits() == y[1].to_bits())
+            }
+            _ => false,
+        }
+    }
 }
 
 impl PartialEq for Value {
@@ -38,6 +108,7 @@ impl PartialEq for Value {
             (Array(a), Array(b)) => a == b,
             (Map(a), Map(b)) => a == b,
             (FnPtr { name: n1, curried: c1 }, FnPtr { name: n2, curried: c2 }) => n1 == n2 && c1 == c2,
+            (NdArray { shape: s1, data: d1 }, NdArray { shape: s2, data: d2 }) => s1 == s2 && d1 == d2,
             _ => false,
         }
     }
@@ -57,6 +128,7 @@ impl Value {
             Value::Array(_) => "array",
             Value::Map(_) => "map",
             Value::FnPtr { .. } => "Fn",
+            Value::NdArray { .. } => "NdArray",
         }
     }
 
@@ -107,6 +179,7 @@ impl std::fmt::Display for Value {
                 }
                 Ok(())
             }
+            Value::NdArray { shape, data } => write!(f, "<NdArray {shape:?} {}>", data.type_name()),
         }
     }
 }

@@ -1,0 +1,108 @@
+//! Bulk elements of [`Buffer`]s as raw little-endian bytes (used by `codec`).
+//!
+//! On a little-endian machine the bytes of a `Vec<f64>` already are its encoding, so
+//! writing is one `extend_from_slice` and reading one copy into a fresh vector; a
+//! big-endian machine converts element by element. Booleans are one byte, 0 or 1, and
+//! anything else is refused when reading.
+
+use super::codec::DecodeError;
+use super::Buffer;
+
+/// The tag that names a buffer's element type on the wire.
+pub fn tag(b: &Buffer) -> u8 {
+    match b {
+        Buffer::F64(_) => 0,
+        Buffer::F32(_) => 1,
+        Buffer::I64(_) => 2,
+        Buffer::I32(_) => 3,
+        Buffer::Bool(_) => 4,
+        Buffer::C128(_) => 5,
+    }
+}
+
+/// Bytes per element for `tag`, or `None` for an unknown tag.
+pub fn elem_size(tag: u8) -> Option<usize> {
+    Some(match tag {
+        0 | 2 => 8,
+        1 | 3 => 4,
+        4 => 1,
+        5 => 16,
+        _ => return None,
+    })
+}
+
+macro_rules! pod {
+    ($write:ident, $read:ident, $t:ty, $n:expr) => {
+        fn $write(out: &mut Vec<u8>, v: &[$t]) {
+            if cfg!(target_endian = "little") {
+                // SAFETY: `$t` is a plain number type with no padding; its bytes are
+                // initialised and the slice covers exactly `v.len()` elements.
+                let bytes = unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(v)) };
+                out.extend_from_slice(bytes);
+            } else {
+                v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
+            }
+        }
+
+        fn $read(bytes: &[u8]) -> Vec<$t> {
+            let n = bytes.len() / $n;
+            if cfg!(target_endian = "little") {
+                let mut v: Vec<$t> = Vec::with_capacity(n);
+                // SAFETY: the vector has room for `n` elements, every bit pattern is a
+                // valid `$t`, and exactly `n * size` bytes are copied before `set_len`.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr() as *mut u8, n * $n);
+                    v.set_len(n);
+                }
+                v
+            } else {
+                bytes.chunks_exact($n).map(|c| <$t>::from_le_bytes(c.try_into().unwrap())).collect()
+            }
+        }
+    };
+}
+
+pod!(write_f64, read_f64, f64, 8);
+pod!(write_f32, read_f32, f32, 4);
+pod!(write_i64, read_i64, i64, 8);
+pod!(write_i32, read_i32, i32, 4);
+
+/// Appends the elements of `b` (its tag and count are written by the caller).
+pub fn write(out: &mut Vec<u8>, b: &Buffer) {
+    match b {
+        Buffer::F64(v) => write_f64(out, v),
+        Buffer::F32(v) => write_f32(out, v),
+        Buffer::I64(v) => write_i64(out, v),
+        Buffer::I32(v) => write_i32(out, v),
+        Buffer::Bool(v) => out.extend(v.iter().map(|&x| x as u8)),
+        Buffer::C128(v) => {
+            out.reserve(v.len() * 16);
+            // Each element is two f64; write them as a flat run.
+            for c in v {
+                write_f64(out, c);
+            }
+        }
+    }
+}
+
+/// Reads `bytes` (exactly count × size of `tag`) as a buffer.
+pub fn read(tag: u8, bytes: &[u8]) -> Result<Buffer, DecodeError> {
+    Ok(match tag {
+        0 => Buffer::F64(read_f64(bytes)),
+        1 => Buffer::F32(read_f32(bytes)),
+        2 => Buffer::I64(read_i64(bytes)),
+        3 => Buffer::I32(read_i32(bytes)),
+        4 => Buffer::Bool(
+            bytes
+                .iter()
+                .map(|&b| match b {
+                    0 => Ok(false),
+                    1 => Ok(true),
+                    tag => Err(DecodeError::BadTag { what: "bool element", tag }),
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        5 => Buffer::C128(read_f64(bytes).chunks_exact(2).map(|c| [c[0], c[1]]).collect()),
+        tag => return Err(DecodeError::BadTag { what: "array element type", tag }),
+    })
+}
