@@ -33,7 +33,7 @@ echo "== building (release, --features mpi)" >&2
 cargo build --release --features mpi --bin pshell >&2
 # The bench executables, by name, from cargo's JSON messages (no jq needed).
 artifacts=$(cargo bench --features mpi --no-run --message-format=json-render-diagnostics \
-  --bench threads --bench mpi --bench startup --bench plots --bench tasks |
+  --bench threads --bench mpi --bench startup --bench plots --bench tasks --bench distarray |
   sed -n 's/.*"target":{[^}]*"name":"\([^"]*\)".*"executable":"\([^"]*\)".*/\1 \2/p')
 exe() {
   local path
@@ -49,6 +49,7 @@ mpi_bench=$(exe mpi)
 startup_bench=$(exe startup)
 plots_bench=$(exe plots)
 tasks_bench=$(exe tasks)
+distarray_bench=$(exe distarray)
 pshell=target/release/pshell
 
 # A benchmark that hangs (a lost reply, an interrupt that never lands) fails the run.
@@ -67,3 +68,4 @@ limit "$startup_bench" "$pshell" "$mpi_bench"
 limit "$plots_bench"
 limit "$tasks_bench"
 limit mpirun -n 3 "$tasks_bench"
+limit "$distarray_bench"
