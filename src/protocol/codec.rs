@@ -243,6 +243,10 @@ impl Writer {
                 self.u8(10);
                 self.str(reason);
             }
+            Message::Dict(m) => {
+                self.u8(dict::TAG);
+                self.dict_msg(m);
+            }
         }
     }
 
@@ -439,6 +443,7 @@ impl<'a> Reader<'a> {
             }
             9 => Message::User { value: self.value(0)? },
             10 => Message::Malformed { reason: self.string("reason")? },
+            dict::TAG => Message::Dict(self.dict_msg()?),
             tag => return Err(DecodeError::BadTag { what: "message", tag }),
         })
     }
@@ -480,6 +485,10 @@ pub fn rank_to_peer(rank: usize) -> Peer {
         r => Peer::Engine(r - 1),
     }
 }
+
+// DistDict's messages (`Message::Dict`).
+#[path = "codec_dict.rs"]
+mod dict;
 
 #[cfg(test)]
 #[path = "codec_tests.rs"]

@@ -13,12 +13,15 @@
 //! - engine → console: [`Message::Hello`] (with host and pid), [`Message::Output`] while a
 //!   request runs, one [`Message::Reply`] per request, [`Message::Goodbye`] if it dies.
 //! - engine ↔ engine: [`Message::Collective`] and [`Message::User`].
+//! - anyone ↔ engine: [`Message::Dict`] (see [`DictMsg`]).
 
 pub mod codec;
+mod dict;
 mod value;
 
 use std::sync::Arc;
 
+pub use dict::{DictAnswer, DictFailure, DictKey, DictMode, DictMsg, DictOp, DictStatus, WriteOp};
 pub use value::Value;
 
 /// Protocol version, checked in the first message of every conversation.
@@ -59,6 +62,8 @@ pub enum Message {
     User { value: Value },
     /// A message that could not be decoded; `reason` says why.
     Malformed { reason: String },
+    /// DistDict traffic between a dict's users and the engines that own its keys.
+    Dict(DictMsg),
 }
 
 /// A request from the console to an engine.
