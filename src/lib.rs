@@ -10,6 +10,7 @@
 //! - [`engine`]: the engine loop: Rhai engine + namespace, progress loop, collectives.
 //! - [`client`]: console-side requests: execute, interrupt, define functions.
 //! - [`console`]: batch runs, the REPL and the display of results and errors.
+//! - [`distdict`]: the distributed dictionary: hashing, owners, SPMD and MPMD access.
 //! - [`bindings`]: registration of the above as Rhai functions, and value conversion.
 //! - [`launch`]: picks the transport and starts console and engines.
 //!
@@ -18,6 +19,7 @@
 pub mod bindings;
 pub mod client;
 pub mod console;
+pub mod distdict;
 pub mod engine;
 pub mod launch;
 pub mod protocol;

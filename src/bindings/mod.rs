@@ -6,8 +6,10 @@
 //! - [`spmd`]: `rank size barrier bcast allreduce allgather send recv` on engines.
 //! - [`console_api`]: `engines px px_async interrupt sleep` on the console.
 //! - [`async_result`]: the AsyncResult that `px_async` returns.
+//! - [`distdict`]: the `dd` module and `DistDict` handles (engines and console).
 
 pub mod async_result;
 pub mod console_api;
 pub mod convert;
+pub mod distdict;
 pub mod spmd;

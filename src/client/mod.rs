@@ -5,8 +5,10 @@
 //! turns replies into values or one [`CompositeError`]. It also does the two things only
 //! the console can see: it tells engines still inside a request that others have left it
 //! (so their collectives fail instead of waiting forever), and it forwards interrupts.
+//! It is also the console's DistDict link (`client::dicts`).
 //! It knows nothing of Rhai: values are protocol [`Value`]s.
 
+mod dicts;
 mod targets;
 
 pub use targets::parse_targets;
@@ -78,6 +80,12 @@ pub struct Client {
     interrupt_flag: Arc<AtomicBool>,
     /// Engines that are gone, with the reason.
     lost: BTreeMap<usize, String>,
+    /// How many interrupts the console has asked for (dict waits end on a new one).
+    interrupts: u64,
+    /// DistDict requests in flight and their replies (see `client::dicts`).
+    dict_next_id: u64,
+    dict_waiting: HashSet<u64>,
+    dict_replies: HashMap<u64, crate::distdict::Outcome>,
 }
 
 impl Client {
@@ -115,6 +123,10 @@ impl Client {
             sink,
             interrupt_flag: Arc::new(AtomicBool::new(false)),
             lost: BTreeMap::new(),
+            interrupts: 0,
+            dict_next_id: 0,
+            dict_waiting: HashSet::new(),
+            dict_replies: HashMap::new(),
         })
     }
 
@@ -189,6 +201,7 @@ impl Client {
     /// Takes in messages for up to `pause`, and does the periodic duties.
     pub fn pump(&mut self, pause: Duration) {
         if self.interrupt_flag.swap(false, Ordering::SeqCst) {
+            self.interrupts += 1;
             self.interrupt_running();
         }
         if let Some((from, msg)) = self.transport.recv_timeout(pause) {
@@ -210,6 +223,7 @@ impl Client {
                 }
             }
             Message::Goodbye { engine, reason } => self.engine_lost(engine, reason),
+            Message::Dict(m) => self.take_dict_message(m),
             Message::Malformed { reason } => {
                 let engine = if let Peer::Engine(e) = from { e } else { 0 };
                 self.engine_lost(engine, format!("sent a malformed message ({reason})"));

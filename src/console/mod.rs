@@ -50,6 +50,7 @@ impl Console {
         let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty() }));
         let mut rhai = Engine::new();
         console_api::register(&mut rhai, &shared);
+        crate::bindings::distdict::register_console(&mut rhai, &shared);
         Console { shared, rhai, scope: Scope::new() }
     }
 

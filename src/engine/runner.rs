@@ -53,6 +53,11 @@ pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
             }
         };
         let mut st = runner.state.borrow_mut();
+        // The request's dict writes land before its reply; a refused one fails it.
+        let outcome = match (outcome, st.finish_dicts(id)) {
+            (Ok(_), Err(msg)) => Err(errors::plain(engine, "DictError", msg)),
+            (outcome, _) => outcome,
+        };
         st.finish(id);
         let reply = Reply { request: id, engine, outcome, started, elapsed: clock.elapsed().as_secs_f64() };
         if st.transport.send(Peer::Console, Message::Reply(reply)).is_err() {
@@ -85,6 +90,7 @@ fn new_engine(state: &Rc<RefCell<State>>, config: EngineConfig) -> Engine {
         }
     });
     spmd::register(&mut rhai, state);
+    crate::bindings::distdict::register_engine(&mut rhai, state);
     if let Some(extend) = config.extend {
         extend(&mut rhai);
     }
@@ -143,6 +149,7 @@ impl Runner {
             RequestKind::Reset => {
                 self.scope.clear();
                 self.cache.clear();
+                self.state.borrow_mut().dd.reset();
                 self.state.borrow_mut().lib = AST::empty();
                 Ok(Value::Unit)
             }

@@ -85,8 +85,9 @@ impl Writer {
     fn answer(&mut self, a: &DictAnswer) {
         match a {
             DictAnswer::Done => self.u8(0),
-            DictAnswer::Written { refused } => {
+            DictAnswer::Written { refused, total } => {
                 self.u8(1);
+                self.u64(*total);
                 self.usize(refused.len());
                 for (dict, why) in refused {
                     self.u64(*dict);
@@ -256,11 +257,12 @@ impl Reader<'_> {
         Ok(match self.u8("dict answer")? {
             0 => DictAnswer::Done,
             1 => {
+                let total = self.u64("refused count")?;
                 let n = self.count(16, "refused writes")?;
                 let refused = (0..n)
                     .map(|_| Ok((self.u64("dict id")?, self.string("refusal")?)))
                     .collect::<Result<_, DecodeError>>()?;
-                DictAnswer::Written { refused }
+                DictAnswer::Written { refused, total }
             }
             2 => DictAnswer::Opened { dict: self.u64("dict id")?, name: self.string("dict name")?, mode: self.mode()? },
             3 => {
@@ -359,8 +361,8 @@ mod tests {
         let v = Value::Array(vec![Value::Float(-0.0), Value::Blob(vec![1, 2]), Value::Map(vec![])]);
         let answers = vec![
             DictAnswer::Done,
-            DictAnswer::Written { refused: vec![] },
-            DictAnswer::Written { refused: vec![(7, "too big".into()), (u64::MAX, "gone ☃".into())] },
+            DictAnswer::Written { refused: vec![], total: 0 },
+            DictAnswer::Written { refused: vec![(7, "too big".into()), (u64::MAX, "gone ☃".into())], total: 9 },
             DictAnswer::Opened { dict: 99, name: "words".into(), mode: DictMode::Spmd },
             DictAnswer::Values(vec![None, Some(v.clone()), Some(Value::Unit)]),
             DictAnswer::Flag(false),

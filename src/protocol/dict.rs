@@ -90,9 +90,10 @@ pub struct DictStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DictAnswer {
     Done,
-    /// Writes up to an acknowledgement have been applied; these were refused, each with
-    /// its dict's id and why (the text does not name the dict: the writer does).
-    Written { refused: Vec<(u64, String)> },
+    /// Writes up to an acknowledgement have been applied. `total` of them were refused
+    /// since the last acknowledgement; the first few are listed, each with its dict's id
+    /// and why (the text does not name the dict: the writer does).
+    Written { refused: Vec<(u64, String)>, total: u64 },
     Opened { dict: u64, name: String, mode: DictMode },
     Values(Vec<Option<Value>>),
     Flag(bool),
