@@ -7,11 +7,13 @@
 //! - `values`: values crossing between console and engines exactly.
 //! - `spmd`: rank/size and the collectives, their determinism and their errors.
 //! - `interrupt`: interrupting loops, receives and barriers; namespaces survive.
+//! - `distdict`: DistDict semantics, owners, SPMD/MPMD access, ordering, bad input.
 //! - `examples`: every examples/*.rhai runs and checks itself.
 //! - `inprocess`: threads-only checks that need Rust hooks (panics inside requests).
 
 mod cli;
 mod console;
+mod distdict;
 mod examples;
 mod inprocess;
 mod interrupt;

@@ -83,6 +83,11 @@ pub fn binary() -> PathBuf {
 
 /// Runs `pshell ARGS` on `on`, feeding `stdin` (none: an empty, closed stdin).
 pub fn run(on: On, args: &[&str], stdin: Option<&str>) -> Run {
+    run_env(on, args, stdin, &[])
+}
+
+/// [`run`] with extra environment variables (mpirun passes them to its ranks).
+pub fn run_env(on: On, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
     let mut cmd = match on {
         On::Threads(n) => {
             let mut c = Command::new(binary());
@@ -98,6 +103,7 @@ pub fn run(on: On, args: &[&str], stdin: Option<&str>) -> Run {
     };
     cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.env("NO_COLOR", "1");
+    cmd.envs(env.iter().copied());
     let mut child = cmd.spawn().expect("start pshell");
     {
         let mut input = child.stdin.take().expect("stdin");
@@ -119,6 +125,16 @@ pub fn script(on: On, code: &str) -> Run {
     let path = dir.join("script.rhai");
     std::fs::write(&path, code).expect("write script");
     let r = run(on, &[path.to_str().expect("utf-8 path")], None);
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
+/// Runs a console script with extra environment variables.
+pub fn script_env(on: On, code: &str, env: &[(&str, &str)]) -> Run {
+    let dir = tempdir();
+    let path = dir.join("script.rhai");
+    std::fs::write(&path, code).expect("write script");
+    let r = run_env(on, &[path.to_str().expect("utf-8 path")], None, env);
     let _ = std::fs::remove_dir_all(&dir);
     r
 }

@@ -50,8 +50,9 @@ impl Link for Client {
             if ids.iter().all(|(_, id)| self.dict_replies.contains_key(id)) {
                 break Ok(ids.iter().map(|(_, id)| self.dict_replies.remove(id).expect("checked")).collect());
             }
-            if let Some((e, reason)) =
-                ids.iter().find_map(|(e, id)| (!self.dict_replies.contains_key(id)).then(|| self.lost.get(e).map(|r| (*e, r)))?)
+            if let Some((e, reason)) = ids
+                .iter()
+                .find_map(|(e, id)| (!self.dict_replies.contains_key(id)).then(|| self.lost.get(e).map(|r| (*e, r)))?)
             {
                 break Err(DictError::Lost { dict: dict.to_string(), engine: e, reason: reason.clone() });
             }

@@ -24,7 +24,9 @@ fn engine_id(link: &dyn Link) -> Option<usize> {
 pub fn failure(h: &Handle, engine: usize, f: DictFailure) -> DictError {
     match f {
         DictFailure::UnknownDict => DictError::Gone { dict: h.name.to_string(), engine },
-        DictFailure::UnknownName { .. } => DictError::Failed(format!("dict '{}': engine {engine} gave an answer to another question", h.name)),
+        DictFailure::UnknownName { .. } => {
+            DictError::Failed(format!("dict '{}': engine {engine} gave an answer to another question", h.name))
+        }
     }
 }
 
@@ -172,7 +174,13 @@ fn write_acked(link: &mut dyn Link, h: &Handle, groups: Vec<(usize, Vec<WriteOp>
 
 /// Queues writes for `owner` on an engine: sent when the batch is full (or at once with
 /// `now`), and acknowledged when the window to that owner is full.
-fn write_buffered(link: &mut dyn Link, h: &Handle, owner: usize, ops: Vec<WriteOp>, now: bool) -> Result<(), DictError> {
+fn write_buffered(
+    link: &mut dyn Link,
+    h: &Handle,
+    owner: usize,
+    ops: Vec<WriteOp>,
+    now: bool,
+) -> Result<(), DictError> {
     let node = link.node().expect("an engine");
     let full = if ops.len() == 1 && !now {
         node.outbox.push(owner, h.id, ops.into_iter().next().expect("one write"))
@@ -232,7 +240,8 @@ pub fn write_many(link: &mut dyn Link, h: &Handle, ops: Vec<WriteOp>) -> Result<
     for op in ops {
         groups[owner(key_of(&op), h.engines)].push(op);
     }
-    let mut groups: Vec<(usize, Vec<WriteOp>)> = groups.into_iter().enumerate().filter(|(_, g)| !g.is_empty()).collect();
+    let mut groups: Vec<(usize, Vec<WriteOp>)> =
+        groups.into_iter().enumerate().filter(|(_, g)| !g.is_empty()).collect();
     let Some(me) = engine_id(link) else { return write_acked(link, h, groups) };
     let mine = groups.iter().position(|(o, _)| *o == me).map(|i| groups.remove(i).1);
     for (o, ops) in groups {

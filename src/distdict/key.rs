@@ -150,12 +150,25 @@ mod tests {
 
     #[test]
     fn key_order_is_bools_ints_chars_strings() {
-        let mut keys =
-            vec![Key::Str("b".into()), Key::Char('z'), Key::Int(5), Key::Str("a".into()), Key::Int(-2), Key::Bool(true)];
+        let mut keys = vec![
+            Key::Str("b".into()),
+            Key::Char('z'),
+            Key::Int(5),
+            Key::Str("a".into()),
+            Key::Int(-2),
+            Key::Bool(true),
+        ];
         keys.sort();
         assert_eq!(
             keys,
-            vec![Key::Bool(true), Key::Int(-2), Key::Int(5), Key::Char('z'), Key::Str("a".into()), Key::Str("b".into())]
+            vec![
+                Key::Bool(true),
+                Key::Int(-2),
+                Key::Int(5),
+                Key::Char('z'),
+                Key::Str("a".into()),
+                Key::Str("b".into())
+            ]
         );
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! Sizes are estimates of what the owner's table holds: the table slot of the key and the
 //! value, plus what they own on the heap. The budget has two parts:
-//! - a fixed limit per engine: `PSHELL_DD_MEMORY` (bytes, or with a `K`/`M`/`G` suffix),
-//!   else three quarters of the machine's memory shared by the engines on it;
+//! - a fixed limit per engine: `PSHELL_DD_MEMORY` (bytes; K/M/G/T suffixes count
+//!   powers of 1000, KiB/MiB/GiB/TiB powers of 1024), else three quarters of the
+//!   machine's memory shared by the engines on it;
 //! - the machine's memory actually available (`MemAvailable` in /proc/meminfo), read
 //!   again after each 64 MB of growth and for every large value: a write that would
 //!   leave less than a reserve free is refused, so other programs' use counts too.
@@ -62,7 +63,8 @@ pub fn show_bytes(n: usize) -> String {
     }
 }
 
-/// Parses "512M", "2G", "1000000" into bytes.
+/// Parses "512M", "2G", "1000000", "4GiB" into bytes (K, M, G, T are powers of 1000,
+/// like the sizes in messages; KiB, MiB, GiB, TiB powers of 1024).
 pub fn parse_size(s: &str) -> Option<usize> {
     let s = s.trim();
     let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit() && *c != '.') {
@@ -72,13 +74,17 @@ pub fn parse_size(s: &str) -> Option<usize> {
     let x: f64 = digits.parse().ok()?;
     let scale = match unit.to_ascii_uppercase().as_str() {
         "" | "B" => 1.0,
-        "K" | "KB" | "KIB" => 1024.0,
-        "M" | "MB" | "MIB" => 1024.0 * 1024.0,
-        "G" | "GB" | "GIB" => 1024.0 * 1024.0 * 1024.0,
-        "T" | "TB" | "TIB" => 1024.0f64.powi(4),
+        "K" | "KB" => 1e3,
+        "M" | "MB" => 1e6,
+        "G" | "GB" => 1e9,
+        "T" | "TB" => 1e12,
+        "KIB" => 1024.0,
+        "MIB" => 1024.0 * 1024.0,
+        "GIB" => 1024.0f64.powi(3),
+        "TIB" => 1024.0f64.powi(4),
         _ => return None,
     };
-    (x.is_finite() && x >= 0.0).then(|| (x * scale) as usize)
+    (x.is_finite() && x >= 0.0).then_some((x * scale) as usize)
 }
 
 /// (MemTotal, MemAvailable) in bytes, from /proc/meminfo.
@@ -149,7 +155,9 @@ impl Budget {
         let (limit, why) = match std::env::var("PSHELL_DD_MEMORY") {
             Ok(s) => match parse_size(&s) {
                 Some(n) => (n, format!("PSHELL_DD_MEMORY={s}")),
-                None => (share, format!("{default_why}; PSHELL_DD_MEMORY={s:?} is not a size like 512M, so it was ignored")),
+                None => {
+                    (share, format!("{default_why}; PSHELL_DD_MEMORY={s:?} is not a size like 512M, so it was ignored"))
+                }
             },
             Err(_) => (share, default_why),
         };
@@ -192,10 +200,11 @@ mod tests {
 
     #[test]
     fn sizes_parse() {
-        assert_eq!(parse_size("512M"), Some(512 << 20));
-        assert_eq!(parse_size("2g"), Some(2 << 30));
+        assert_eq!(parse_size("512M"), Some(512_000_000));
+        assert_eq!(parse_size("2g"), Some(2_000_000_000));
         assert_eq!(parse_size("1000"), Some(1000));
-        assert_eq!(parse_size("1.5K"), Some(1536));
+        assert_eq!(parse_size("1.5K"), Some(1500));
+        assert_eq!(parse_size("4GiB"), Some(4 << 30));
         assert_eq!(parse_size("lots"), None);
         assert_eq!(parse_size("5X"), None);
     }
@@ -217,7 +226,10 @@ mod tests {
         let mut b = Budget::fixed(1000);
         assert!(b.admit(0, 1000).is_ok());
         let e = b.admit(600, 500).unwrap_err();
-        assert_eq!(e.to_string(), "out of dict memory: it would hold 1.1 KB (+500 bytes), past its budget of 1.0 KB (fixed)");
+        assert_eq!(
+            e.to_string(),
+            "out of dict memory: it would hold 1.1 KB (+500 bytes), past its budget of 1.0 KB (fixed)"
+        );
         assert!(b.admit(5000, 0).is_ok(), "shrinking or staying is always allowed");
     }
 

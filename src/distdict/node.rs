@@ -9,7 +9,7 @@
 use super::memory::Budget;
 use super::outbox::Outbox;
 use super::registry::Registry;
-use super::store::{Store, WriteError};
+use super::store::Store;
 use super::Outcome;
 use crate::protocol::{DictAnswer, DictFailure, DictMsg, DictOp, DictStatus, Peer, WriteOp};
 use std::collections::HashMap;
@@ -129,7 +129,10 @@ impl Node {
             return;
         }
         if self.store.shard(dict).is_none() {
-            let why = format!("{} (engine {})", WriteError::UnknownDict, self.me);
+            let why = format!(
+                "it no longer exists: engine {} was reset or restarted after the writer's handle was made",
+                self.me
+            );
             self.refusals.entry(from).or_default().note(dict, why);
             return;
         }
@@ -173,9 +176,15 @@ impl Node {
             }
             DictOp::Status => return Ok(DictAnswer::Status(self.status())),
             DictOp::Remove { key } => {
-                return self.store.remove(dict, &key).map(|v| DictAnswer::Values(vec![v])).map_err(|_| DictFailure::UnknownDict)
+                return self
+                    .store
+                    .remove(dict, &key)
+                    .map(|v| DictAnswer::Values(vec![v]))
+                    .map_err(|_| DictFailure::UnknownDict)
             }
-            DictOp::Clear => return self.store.clear(dict).map(|_| DictAnswer::Done).map_err(|_| DictFailure::UnknownDict),
+            DictOp::Clear => {
+                return self.store.clear(dict).map(|_| DictAnswer::Done).map_err(|_| DictFailure::UnknownDict)
+            }
             _ => {}
         }
         let shard = self.store.shard(dict).ok_or(DictFailure::UnknownDict)?;
@@ -185,7 +194,9 @@ impl Node {
             DictOp::Len => DictAnswer::Count(shard.len() as u64),
             DictOp::Entries { values: false } => DictAnswer::Keys(shard.keys()),
             DictOp::Entries { values: true } => DictAnswer::Items(shard.items()),
-            DictOp::Open { .. } | DictOp::Status | DictOp::Remove { .. } | DictOp::Clear => unreachable!("handled above"),
+            DictOp::Open { .. } | DictOp::Status | DictOp::Remove { .. } | DictOp::Clear => {
+                unreachable!("handled above")
+            }
         })
     }
 
@@ -195,7 +206,12 @@ impl Node {
             .infos()
             .filter_map(|i| {
                 let shard = self.store.shard(i.id)?;
-                Some(DictStatus { name: i.name.clone(), mode: i.mode, keys: shard.len() as u64, bytes: shard.bytes() as u64 })
+                Some(DictStatus {
+                    name: i.name.clone(),
+                    mode: i.mode,
+                    keys: shard.len() as u64,
+                    bytes: shard.bytes() as u64,
+                })
             })
             .collect()
     }
@@ -226,11 +242,21 @@ mod tests {
     #[test]
     fn requests_are_answered_to_their_sender() {
         let mut n = node();
-        assert_eq!(n.serve(Peer::Console, DictMsg::Write { dict: 7, ops: vec![set("a", Value::Int(1))], ack: None }, 0), None);
-        let get = DictMsg::Request { id: 3, dict: 7, op: DictOp::Get { keys: vec![DictKey::Str("a".into()), DictKey::Int(1)] } };
+        assert_eq!(
+            n.serve(Peer::Console, DictMsg::Write { dict: 7, ops: vec![set("a", Value::Int(1))], ack: None }, 0),
+            None
+        );
+        let get = DictMsg::Request {
+            id: 3,
+            dict: 7,
+            op: DictOp::Get { keys: vec![DictKey::Str("a".into()), DictKey::Int(1)] },
+        };
         assert_eq!(
             n.serve(Peer::Engine(0), get, 0),
-            Some((Peer::Engine(0), DictMsg::Reply { id: 3, outcome: Ok(DictAnswer::Values(vec![Some(Value::Int(1)), None])) }))
+            Some((
+                Peer::Engine(0),
+                DictMsg::Reply { id: 3, outcome: Ok(DictAnswer::Values(vec![Some(Value::Int(1)), None])) }
+            ))
         );
         let open = DictMsg::Request { id: 4, dict: 0, op: DictOp::Open { name: "x".into() } };
         assert_eq!(
@@ -238,8 +264,14 @@ mod tests {
             DictMsg::Reply { id: 4, outcome: Err(DictFailure::UnknownName { known: vec!["w".into()] }) }
         );
         let gone = DictMsg::Request { id: 5, dict: 99, op: DictOp::Len };
-        assert_eq!(n.serve(Peer::Console, gone, 0).unwrap().1, DictMsg::Reply { id: 5, outcome: Err(DictFailure::UnknownDict) });
-        assert_eq!(n.status(), vec![DictStatus { name: "w".into(), mode: DictMode::Mpmd, keys: 1, bytes: n.store.held() as u64 }]);
+        assert_eq!(
+            n.serve(Peer::Console, gone, 0).unwrap().1,
+            DictMsg::Reply { id: 5, outcome: Err(DictFailure::UnknownDict) }
+        );
+        assert_eq!(
+            n.status(),
+            vec![DictStatus { name: "w".into(), mode: DictMode::Mpmd, keys: 1, bytes: n.store.held() as u64 }]
+        );
     }
 
     #[test]
@@ -250,7 +282,10 @@ mod tests {
         n.serve(Peer::Console, DictMsg::Write { dict: 99, ops: vec![set("x", Value::Unit)], ack: None }, 0);
         let ack = n.serve(Peer::Engine(0), DictMsg::Write { dict: 0, ops: vec![], ack: Some(8) }, 0);
         match ack {
-            Some((Peer::Engine(0), DictMsg::Reply { id: 8, outcome: Ok(DictAnswer::Written { refused, total: 2 }) })) => {
+            Some((
+                Peer::Engine(0),
+                DictMsg::Reply { id: 8, outcome: Ok(DictAnswer::Written { refused, total: 2 }) },
+            )) => {
                 assert_eq!(refused.len(), 2);
                 assert!(refused[0].1.starts_with("engine 1 refused key \"big\" (20.1 KB)"), "{}", refused[0].1);
             }
@@ -262,7 +297,11 @@ mod tests {
             DictMsg::Reply {
                 id: 9,
                 outcome: Ok(DictAnswer::Written {
-                    refused: vec![(99, "the dict no longer exists (its engines were reset or restarted) (engine 1)".into())],
+                    refused: vec![(
+                        99,
+                        "it no longer exists: engine 1 was reset or restarted after the writer's handle was made"
+                            .into()
+                    )],
                     total: 1
                 })
             }

@@ -87,12 +87,9 @@ impl Proposal {
     pub fn from_value(v: &Value) -> Option<Proposal> {
         match v {
             Value::Array(items) => match items.as_slice() {
-                [Value::Str(name), Value::Str(mode), Value::Bool(taken), Value::Int(id)] => Some(Proposal {
-                    name: name.clone(),
-                    mode: parse_mode(mode).ok()?,
-                    taken: *taken,
-                    id: *id as u64,
-                }),
+                [Value::Str(name), Value::Str(mode), Value::Bool(taken), Value::Int(id)] => {
+                    Some(Proposal { name: name.clone(), mode: parse_mode(mode).ok()?, taken: *taken, id: *id as u64 })
+                }
                 _ => None,
             },
             _ => None,
@@ -187,6 +184,9 @@ mod tests {
         assert_eq!(r.name_of(5), Some("dict1"));
         assert_eq!(r.mode_of(5), Some(DictMode::Mpmd));
         assert_ne!(fresh_id(), fresh_id());
-        assert_eq!(parse_mode("SPMD").unwrap_err().to_string(), "dd::new: mode must be \"mpmd\" or \"spmd\", not \"SPMD\"");
+        assert_eq!(
+            parse_mode("SPMD").unwrap_err().to_string(),
+            "dd::new: mode must be \"mpmd\" or \"spmd\", not \"SPMD\""
+        );
     }
 }

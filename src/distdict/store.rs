@@ -96,9 +96,9 @@ pub fn add_numbers(key: &Key, current: Option<&Value>, amount: &Value) -> Result
     let zero = Value::Int(0);
     let current = current.unwrap_or(&zero);
     Ok(match (current, amount) {
-        (Value::Int(a), Value::Int(b)) => Value::Int(
-            a.checked_add(*b).ok_or(WriteError::Overflow { key: show(key), value: *a, amount: *b })?,
-        ),
+        (Value::Int(a), Value::Int(b)) => {
+            Value::Int(a.checked_add(*b).ok_or(WriteError::Overflow { key: show(key), value: *a, amount: *b })?)
+        }
         (Value::Int(a), Value::Float(b)) => Value::Float(*a as f64 + b),
         (Value::Float(a), Value::Int(b)) => Value::Float(a + *b as f64),
         (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
@@ -274,7 +274,9 @@ mod tests {
         let held = s.held();
         let e = s.set(1, Key::Int(2), Value::Blob(vec![0; 1_000_000])).unwrap_err();
         assert!(
-            e.to_string().starts_with("engine 3 refused key 2 (1.0 MB) and kept its 2 keys: out of dict memory: it would hold 3.0 MB"),
+            e.to_string().starts_with(
+                "engine 3 refused key 2 (1.0 MB) and kept its 2 keys: out of dict memory: it would hold 3.0 MB"
+            ),
             "{e}"
         );
         assert_eq!((s.held(), s.shard(1).unwrap().len()), (held, 2));

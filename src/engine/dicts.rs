@@ -162,7 +162,9 @@ impl SpmdLink for State {
     fn ticket(&mut self, h: &Handle) -> Result<(u64, u64), DictError> {
         let (request, targets) = match &self.current {
             Some(c) => (c.id, &c.targets),
-            None => return Err(DictError::Usage(format!("dict '{}' (SPMD) can only be used inside a request", h.name))),
+            None => {
+                return Err(DictError::Usage(format!("dict '{}' (SPMD) can only be used inside a request", h.name)))
+            }
         };
         if targets.len() != self.engines {
             return Err(DictError::SpmdNeedsAll { dict: h.name.to_string(), running: engine_list(targets) });
@@ -183,20 +185,19 @@ impl SpmdLink for State {
     ) -> Result<Vec<Result<DictAnswer, String>>, DictError> {
         let me = self.id;
         self.wait_for(|s| {
+            // A push for another operation is an error whatever else is missing.
             for &e in from {
-                match s.dd.pushes.get(&(request, seq, e)) {
-                    None => {
-                        return s.peer_left(request, e).map(|failed| {
-                            let what = what.to_string();
-                            Err(DictError::SpmdLeft { dict: h.name.to_string(), engine: e, failed, what }.to_string())
-                        })
-                    }
-                    Some((theirs, _)) if theirs != what => {
-                        let (theirs, mine) = (theirs.clone(), what.to_string());
-                        let dict = h.name.to_string();
-                        return Some(Err(DictError::SpmdDisagree { dict, seq, engine: e, theirs, me, mine }.to_string()));
-                    }
-                    Some(_) => {}
+                if let Some((theirs, _)) = s.dd.pushes.get(&(request, seq, e)).filter(|(t, _)| t != what) {
+                    let (theirs, mine, dict) = (theirs.clone(), what.to_string(), h.name.to_string());
+                    return Some(Err(DictError::SpmdDisagree { dict, seq, engine: e, theirs, me, mine }.to_string()));
+                }
+            }
+            for &e in from {
+                if !s.dd.pushes.contains_key(&(request, seq, e)) {
+                    return s.peer_left(request, e).map(|failed| {
+                        let what = what.to_string();
+                        Err(DictError::SpmdLeft { dict: h.name.to_string(), engine: e, failed, what }.to_string())
+                    });
                 }
             }
             Some(Ok(from.iter().map(|&e| s.dd.pushes.remove(&(request, seq, e)).expect("checked").1).collect()))

@@ -259,9 +259,10 @@ impl Reader<'_> {
             1 => {
                 let total = self.u64("refused count")?;
                 let n = self.count(16, "refused writes")?;
-                let refused = (0..n)
-                    .map(|_| Ok((self.u64("dict id")?, self.string("refusal")?)))
-                    .collect::<Result<_, DecodeError>>()?;
+                let refused =
+                    (0..n)
+                        .map(|_| Ok((self.u64("dict id")?, self.string("refusal")?)))
+                        .collect::<Result<_, DecodeError>>()?;
                 DictAnswer::Written { refused, total }
             }
             2 => DictAnswer::Opened { dict: self.u64("dict id")?, name: self.string("dict name")?, mode: self.mode()? },

@@ -93,8 +93,15 @@ pub enum DictAnswer {
     /// Writes up to an acknowledgement have been applied. `total` of them were refused
     /// since the last acknowledgement; the first few are listed, each with its dict's id
     /// and why (the text does not name the dict: the writer does).
-    Written { refused: Vec<(u64, String)>, total: u64 },
-    Opened { dict: u64, name: String, mode: DictMode },
+    Written {
+        refused: Vec<(u64, String)>,
+        total: u64,
+    },
+    Opened {
+        dict: u64,
+        name: String,
+        mode: DictMode,
+    },
     Values(Vec<Option<Value>>),
     Flag(bool),
     Count(u64),
@@ -115,10 +122,26 @@ pub enum DictFailure {
 /// A DistDict message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DictMsg {
-    Request { id: u64, dict: u64, op: DictOp },
-    Write { dict: u64, ops: Vec<WriteOp>, ack: Option<u64> },
-    Reply { id: u64, outcome: Result<DictAnswer, DictFailure> },
+    Request {
+        id: u64,
+        dict: u64,
+        op: DictOp,
+    },
+    Write {
+        dict: u64,
+        ops: Vec<WriteOp>,
+        ack: Option<u64>,
+    },
+    Reply {
+        id: u64,
+        outcome: Result<DictAnswer, DictFailure>,
+    },
     /// SPMD: the answer to the `seq`-th pushed operation of `request`; `what` says which
     /// operation it was (e.g. `d["a"]`), so engines that ran different ones can tell.
-    Push { request: u64, seq: u64, what: String, outcome: Result<DictAnswer, String> },
+    Push {
+        request: u64,
+        seq: u64,
+        what: String,
+        outcome: Result<DictAnswer, String>,
+    },
 }
