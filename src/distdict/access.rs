@@ -202,17 +202,12 @@ fn write_buffered(
 /// Applies writes this engine owns; the first refusal is the error.
 fn write_local(link: &mut dyn Link, h: &Handle, ops: Vec<WriteOp>) -> Result<(), DictError> {
     let node = link.node().expect("an engine");
-    node.store.reserve(h.id, ops.len());
-    let (mut count, mut first) = (0, None);
-    for op in ops {
-        if let Err(why) = node.apply_local(h.id, op) {
-            count += 1;
-            first.get_or_insert(why);
-        }
+    if ops.len() > 1 {
+        node.store.reserve(h.id, ops.len());
     }
-    match first {
-        Some(first) => Err(DictError::Refused { dict: h.name.to_string(), count, first }),
-        None => Ok(()),
+    match node.apply_local(h.id, ops) {
+        (_, None) => Ok(()),
+        (count, Some(first)) => Err(DictError::Refused { dict: h.name.to_string(), count, first }),
     }
 }
 

@@ -128,18 +128,14 @@ impl Node {
         if ops.is_empty() {
             return;
         }
-        if self.store.shard(dict).is_none() {
+        let refusals = &mut self.refusals;
+        let applied = self.store.apply_all(dict, ops, |e| refusals.entry(from).or_default().note(dict, e.to_string()));
+        if applied.is_err() {
             let why = format!(
                 "it no longer exists: engine {} was reset or restarted after the writer's handle was made",
                 self.me
             );
             self.refusals.entry(from).or_default().note(dict, why);
-            return;
-        }
-        for op in ops {
-            if let Err(e) = self.store.apply(dict, op) {
-                self.refusals.entry(from).or_default().note(dict, e.to_string());
-            }
         }
     }
 
@@ -216,9 +212,17 @@ impl Node {
             .collect()
     }
 
-    /// Applies a write this engine owns; the error names the dict.
-    pub fn apply_local(&mut self, dict: u64, op: WriteOp) -> Result<(), String> {
-        self.store.apply(dict, op).map_err(|e| e.to_string())
+    /// Applies writes this engine owns: (how many were refused, why the first was).
+    pub fn apply_local(&mut self, dict: u64, ops: Vec<WriteOp>) -> (u64, Option<String>) {
+        let (mut count, mut first) = (0, None);
+        let applied = self.store.apply_all(dict, ops, |e| {
+            count += 1;
+            first.get_or_insert_with(|| e.to_string());
+        });
+        match applied {
+            Ok(()) => (count, first),
+            Err(e) => (1, Some(format!("{e} (engine {})", self.me))),
+        }
     }
 }
 

@@ -101,23 +101,15 @@ pub fn owns(link: &dyn SpmdLink, h: &Handle, key: &Key) -> bool {
 pub fn write_many(link: &mut dyn SpmdLink, h: &Handle, ops: Vec<WriteOp>) -> Result<(), DictError> {
     link.ticket(h)?;
     let me = me(link);
-    let node = link.node().expect("an engine");
-    let (mut count, mut first) = (0, None);
-    for op in ops {
-        let key = match &op {
-            WriteOp::Set { key, .. } | WriteOp::Add { key, .. } => key,
-        };
-        if owner(key, h.engines) != me {
-            continue;
-        }
-        if let Err(why) = node.apply_local(h.id, op) {
-            count += 1;
-            first.get_or_insert(why);
-        }
-    }
-    match first {
-        Some(first) => Err(DictError::Refused { dict: h.name.to_string(), count, first }),
-        None => Ok(()),
+    let mine: Vec<WriteOp> = ops
+        .into_iter()
+        .filter(|op| match op {
+            WriteOp::Set { key, .. } | WriteOp::Add { key, .. } => owner(key, h.engines) == me,
+        })
+        .collect();
+    match link.node().expect("an engine").apply_local(h.id, mine) {
+        (_, None) => Ok(()),
+        (count, Some(first)) => Err(DictError::Refused { dict: h.name.to_string(), count, first }),
     }
 }
 

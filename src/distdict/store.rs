@@ -7,6 +7,7 @@
 use super::key::{show, Key, KeyHash};
 use super::memory::{entry_bytes, key_heap, show_bytes, value_heap, Budget, MemoryError};
 use crate::protocol::{Value, WriteOp};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 /// One dict's part on this engine.
@@ -110,14 +111,81 @@ pub fn add_numbers(key: &Key, current: Option<&Value>, amount: &Value) -> Result
 /// Every dict part this engine owns, by dict id.
 pub struct Store {
     engine: usize,
-    shards: HashMap<u64, Shard>,
+    shards: HashMap<u64, Shard, KeyHash>,
+    /// Memory and keys held by every part.
     held: usize,
+    keys: usize,
     budget: Budget,
+}
+
+/// What a write changes besides its shard: the engine's totals and budget.
+struct Totals<'a> {
+    engine: usize,
+    held: &'a mut usize,
+    keys: &'a mut usize,
+    budget: &'a mut Budget,
+}
+
+impl Totals<'_> {
+    /// Admits growth from `old` to `new` bytes for `key`, or says why not.
+    fn admit(&mut self, key: &Key, old: usize, new: usize) -> Result<(), WriteError> {
+        if new > old {
+            if let Err(error) = self.budget.admit(*self.held, new - old) {
+                let held_keys = *self.keys;
+                return Err(WriteError::Memory { engine: self.engine, key: show(key), bytes: new, held_keys, error });
+            }
+        }
+        Ok(())
+    }
+
+    fn grow(&mut self, shard: &mut Shard, old: usize, new: usize) {
+        shard.bytes = shard.bytes + new - old;
+        *self.held = *self.held + new - old;
+    }
+
+    /// `d[key] = value` in `shard`: one lookup; a refused write changes nothing.
+    fn set(&mut self, shard: &mut Shard, key: Key, value: Value) -> Result<(), WriteError> {
+        let new = entry_bytes(&key, &value);
+        match shard.map.entry(key) {
+            Entry::Occupied(mut e) => {
+                let old = entry_bytes(e.key(), e.get());
+                self.admit(e.key(), old, new)?;
+                e.insert(value);
+                self.grow(shard, old, new);
+            }
+            Entry::Vacant(e) => {
+                self.admit(e.key(), 0, new)?;
+                e.insert(value);
+                *self.keys += 1;
+                self.grow(shard, 0, new);
+            }
+        }
+        Ok(())
+    }
+
+    /// `d.add(key, amount)` in `shard`, from 0 for a new key.
+    fn add(&mut self, shard: &mut Shard, key: Key, amount: &Value) -> Result<(), WriteError> {
+        match shard.map.entry(key) {
+            Entry::Occupied(mut e) => {
+                let sum = add_numbers(e.key(), Some(e.get()), amount)?;
+                e.insert(sum);
+            }
+            Entry::Vacant(e) => {
+                let value = add_numbers(e.key(), None, amount)?;
+                let new = entry_bytes(e.key(), &value);
+                self.admit(e.key(), 0, new)?;
+                e.insert(value);
+                *self.keys += 1;
+                self.grow(shard, 0, new);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Store {
     pub fn new(engine: usize, budget: Budget) -> Store {
-        Store { engine, shards: HashMap::new(), held: 0, budget }
+        Store { engine, shards: HashMap::default(), held: 0, keys: 0, budget }
     }
 
     /// Starts an empty part of dict `id` (keeps an existing one).
@@ -128,7 +196,7 @@ impl Store {
     /// Forgets every dict.
     pub fn clear_all(&mut self) {
         self.shards.clear();
-        self.held = 0;
+        (self.held, self.keys) = (0, 0);
     }
 
     pub fn shard(&self, id: u64) -> Option<&Shard> {
@@ -147,40 +215,44 @@ impl Store {
         }
     }
 
+    /// Applies writes to dict `id` in order, handing each refused one to `refused`. An
+    /// error if this engine has no part of the dict (then nothing is applied).
+    pub fn apply_all(
+        &mut self,
+        id: u64,
+        ops: impl IntoIterator<Item = WriteOp>,
+        mut refused: impl FnMut(WriteError),
+    ) -> Result<(), WriteError> {
+        let shard = self.shards.get_mut(&id).ok_or(WriteError::UnknownDict)?;
+        let mut totals =
+            Totals { engine: self.engine, held: &mut self.held, keys: &mut self.keys, budget: &mut self.budget };
+        for op in ops {
+            let done = match op {
+                WriteOp::Set { key, value } => totals.set(shard, key, value),
+                WriteOp::Add { key, amount } => totals.add(shard, key, &amount),
+            };
+            if let Err(e) = done {
+                refused(e);
+            }
+        }
+        Ok(())
+    }
+
     /// Applies one write.
     pub fn apply(&mut self, id: u64, op: WriteOp) -> Result<(), WriteError> {
-        match op {
-            WriteOp::Set { key, value } => self.set(id, key, value),
-            WriteOp::Add { key, amount } => self.add(id, key, &amount),
-        }
+        let mut error = None;
+        self.apply_all(id, [op], |e| error = Some(e))?;
+        error.map_or(Ok(()), Err)
     }
 
     /// `d[key] = value`.
     pub fn set(&mut self, id: u64, key: Key, value: Value) -> Result<(), WriteError> {
-        let shard = self.shards.get_mut(&id).ok_or(WriteError::UnknownDict)?;
-        let new = entry_bytes(&key, &value);
-        let old = shard.map.get(&key).map_or(0, |v| entry_bytes(&key, v));
-        if new > old {
-            if let Err(error) = self.budget.admit(self.held, new - old) {
-                let held_keys = self.shards.values().map(Shard::len).sum();
-                return Err(WriteError::Memory { engine: self.engine, key: show(&key), bytes: new, held_keys, error });
-            }
-        }
-        shard.bytes = shard.bytes + new - old;
-        self.held = self.held + new - old;
-        shard.map.insert(key, value);
-        Ok(())
+        self.apply(id, WriteOp::Set { key, value })
     }
 
     /// `d.add(key, amount)`: adds at the owner, from 0 for a new key.
     pub fn add(&mut self, id: u64, key: Key, amount: &Value) -> Result<(), WriteError> {
-        let shard = self.shards.get_mut(&id).ok_or(WriteError::UnknownDict)?;
-        if let Some(v) = shard.map.get_mut(&key) {
-            *v = add_numbers(&key, Some(v), amount)?;
-            return Ok(());
-        }
-        let value = add_numbers(&key, None, amount)?;
-        self.set(id, key, value)
+        self.apply(id, WriteOp::Add { key, amount: amount.clone() })
     }
 
     /// Removes `key`; its value if it was there.
@@ -190,6 +262,7 @@ impl Store {
         let bytes = entry_bytes(&k, &v);
         shard.bytes -= bytes;
         self.held -= bytes;
+        self.keys -= 1;
         Ok(Some(v))
     }
 
@@ -197,6 +270,7 @@ impl Store {
     pub fn clear(&mut self, id: u64) -> Result<(), WriteError> {
         let shard = self.shards.get_mut(&id).ok_or(WriteError::UnknownDict)?;
         self.held -= shard.bytes;
+        self.keys -= shard.len();
         *shard = Shard::default();
         Ok(())
     }

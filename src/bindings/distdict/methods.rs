@@ -77,11 +77,11 @@ fn get_many<S: Side>(
     default: Option<Dynamic>,
 ) -> Res<Array> {
     let h = &d.handle;
-    let keys: Vec<Key> = keys.iter().map(|k| key_of(h, k)).collect::<Result<_, _>>().map_err(|e| fail(ctx, e))?;
+    let wanted: Vec<Key> = keys.iter().map(|k| key_of(h, k)).collect::<Result<_, _>>().map_err(|e| fail(ctx, e))?;
     let values = if spmd_here(side, h) {
-        side.spmd(|l| spmd::get_many(l, h, keys.clone())).expect("an engine")
+        side.spmd(|l| spmd::get_many(l, h, wanted)).expect("an engine")
     } else {
-        side.link(|l| access::get_many(l, h, keys.clone()))
+        side.link(|l| access::get_many(l, h, wanted))
     }
     .map_err(|e| fail(ctx, e))?;
     keys.iter()
@@ -89,7 +89,7 @@ fn get_many<S: Side>(
         .map(|(k, v)| match (v, &default) {
             (Some(v), _) => incoming(ctx, side, v),
             (None, Some(d)) => Ok(d.clone()),
-            (None, None) => Err(fail(ctx, access::missing(h, k))),
+            (None, None) => Err(fail(ctx, access::missing(h, &key_of(h, k).map_err(|e| fail(ctx, e))?))),
         })
         .collect()
 }
