@@ -254,6 +254,7 @@ let cases = [
     || px(`dd::new(#{nmae: "m"})`),
     || d.set_many(5),
     || d.set_many([[1, 2], [3]]),
+    || px(`d`),
     || { d.clear(); d["s"] },
 ];
 for f in cases {
@@ -284,6 +285,7 @@ print(px("1").len());
             "RuntimeError: dd::new: unknown option 'nmae' (options: name, mode)",
             "dict 'bad': d.set_many takes a map or an array of [key, value] pairs, not a value of type 'i64' (5)",
             "dict 'bad': d.set_many takes a map or an array of [key, value] pairs, but item 1 is an array ([3])",
+            "CannotTravel: the snippet's result cannot be returned: a value of type 'DistDict' cannot travel between console and engines",
             "dict 'bad' has no key \"s\"",
         ];
         for e in expected {
