@@ -231,7 +231,8 @@ pub fn write(link: &mut dyn Link, h: &Handle, op: WriteOp) -> Result<(), DictErr
 /// `d.set_many(..)`: one message per owner; this engine's own keys are stored meanwhile.
 pub fn write_many(link: &mut dyn Link, h: &Handle, ops: Vec<WriteOp>) -> Result<(), DictError> {
     check_refused(link, h)?;
-    let mut groups: Vec<Vec<WriteOp>> = (0..h.engines).map(|_| Vec::new()).collect();
+    let share = if ops.len() < 256 { 0 } else { ops.len() / h.engines + ops.len() / (8 * h.engines) };
+    let mut groups: Vec<Vec<WriteOp>> = (0..h.engines).map(|_| Vec::with_capacity(share)).collect();
     for op in ops {
         groups[owner(key_of(&op), h.engines)].push(op);
     }
