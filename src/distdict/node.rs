@@ -128,6 +128,9 @@ impl Node {
         if ops.is_empty() {
             return;
         }
+        if ops.len() > 1 {
+            self.store.reserve(dict, ops.len());
+        }
         let refusals = &mut self.refusals;
         let applied = self.store.apply_all(dict, ops, |e| refusals.entry(from).or_default().note(dict, e.to_string()));
         if applied.is_err() {
