@@ -5,14 +5,18 @@
 //! pshell finds itself started by an MPI launcher (Open MPI or MPICH variables), world
 //! rank 0 is the console and ranks 1..P-1 are the engines (feature `mpi`).
 
-use crate::client::Client;
+use crate::client::{Client, Notice};
 use crate::console::{batch, display, repl, Console};
 use crate::engine::{self, EngineConfig};
 use crate::transport::{threads, Transport};
+use crate::watch;
 use clap::Parser;
+use std::collections::HashSet;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// pshell: an interactive shell for parallel computing.
@@ -119,13 +123,29 @@ pub fn main(args: Args) -> ExitCode {
 
 fn run_console(transport: Box<dyn Transport>, plan: Plan) -> ExitCode {
     let sink = Box::new(|out: &crate::protocol::Output| display::write_output(out, &mut std::io::stdout().lock()));
-    let client = match Client::connect(transport, sink) {
+    let mut client = match Client::connect(transport, sink) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("pshell: {e}");
             return ExitCode::from(1);
         }
     };
+    // Engines that are gone are reported once; the console goes on with the others.
+    let gone: Arc<Mutex<HashSet<usize>>> = Arc::default();
+    let g = gone.clone();
+    client.set_notice_sink(Box::new(move |notice| {
+        eprintln!("pshell: {notice}; going on with the other engines");
+        if let (Notice::EngineLost { engine, .. }, Ok(mut g)) = (notice, g.lock()) {
+            g.insert(*engine);
+        }
+    }));
+    let closing = Arc::new(AtomicBool::new(false));
+    if client.transport_kind() == "mpi" {
+        let here = engine::host_name();
+        let local: Vec<watch::Watched> =
+            client.info().iter().enumerate().filter(|(_, i)| i.host == here).map(|(e, i)| (e, i.pid)).collect();
+        watch::start(local, closing.clone(), gone);
+    }
     let mut console = Console::new(client);
     let status = match plan {
         Plan::Repl => {
@@ -134,6 +154,7 @@ fn run_console(transport: Box<dyn Transport>, plan: Plan) -> ExitCode {
         }
         Plan::Batch { job, spmd, show_result } => batch::run(&mut console, job, spmd, show_result),
     };
+    closing.store(true, Ordering::SeqCst);
     console.shared.borrow_mut().client.shutdown();
     status
 }

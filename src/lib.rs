@@ -12,7 +12,9 @@
 //! - [`console`]: batch runs, the REPL and the display of results and errors.
 //! - [`distdict`]: the distributed dictionary: hashing, owners, SPMD and MPMD access.
 //! - [`bindings`]: registration of the above as Rhai functions, and value conversion.
+//! - [`plot`]: rendering plots to PNG/SVG and a terminal preview (no Rhai, no I/O).
 //! - [`launch`]: picks the transport and starts console and engines.
+//! - [`watch`]: under MPI, notices an engine process that died and ends the session.
 //!
 //! See ARCHITECTURE.md for the invariants.
 
@@ -22,5 +24,7 @@ pub mod console;
 pub mod distdict;
 pub mod engine;
 pub mod launch;
+pub mod plot;
 pub mod protocol;
 pub mod transport;
+pub mod watch;

@@ -88,3 +88,12 @@ fn errors_inside_functions_show_the_call_chain() {
         assert!(r.stderr.contains("in outer (line 2, column 15) > inner (line 1, column 17)"), "{}", r.stderr);
     }
 }
+
+#[test]
+fn engine_output_streams_while_the_request_runs() {
+    for on in clusters() {
+        let code = "let r = px_async(\"print(`early ${rank()}`); debug(`dbg`); sleep(60); 1\", 0);\nsleep(0.5);\nprint(\"console saw it\");\ninterrupt();\nr.wait();";
+        let r = script(on, code).ok();
+        assert_eq!(r.stdout, "[0] early 0\n[0] \"dbg\"\nconsole saw it\n", "{on:?}");
+    }
+}

@@ -1,7 +1,7 @@
 //! Every examples/*.rhai runs and checks itself, on every cluster. An example whose
 //! first line is `// pshell --spmd` runs on every engine at once.
 
-use crate::util::{clusters, run};
+use crate::util::{clusters, run_with, tempdir, Setting};
 use std::path::Path;
 
 #[test]
@@ -23,7 +23,10 @@ fn every_example_runs_and_checks_itself() {
                 args.push("--spmd");
             }
             args.push(path.to_str().expect("utf-8 path"));
-            let r = run(on, &args, None);
+            // In a fresh working directory: examples may write files (plots/).
+            let dir = tempdir();
+            let r = run_with(on, &args, None, &Setting { dir: Some(dir.clone()), env: vec![] });
+            let _ = std::fs::remove_dir_all(&dir);
             assert_eq!(r.code, 0, "{} on {on:?} failed:\n{}\n{}", path.display(), r.stdout, r.stderr);
         }
     }

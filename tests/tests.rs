@@ -10,13 +10,25 @@
 //! - `distdict`: DistDict semantics, owners, SPMD/MPMD access, ordering, bad input.
 //! - `examples`: every examples/*.rhai runs and checks itself.
 //! - `inprocess`: threads-only checks that need Rust hooks (panics inside requests).
+//! - `plot_render`: the plot layer's rendering and preview, through `pshell::plot`.
+//! - `plots`: plot functions at the console and on engines, saved files, errors.
+//! - `images`: PNG/SVG checks shared by the plot tests.
+//! - `data`: push, pull, scatter, gather.
+//! - `farm`: map, lb_map, submit, wait_all.
+//! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
 
 mod cli;
 mod console;
+mod data;
 mod distdict;
 mod examples;
+mod farm;
+mod images;
 mod inprocess;
 mod interrupt;
+mod loss;
+mod plot_render;
+mod plots;
 mod spmd;
 mod util;
 mod values;

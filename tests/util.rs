@@ -83,11 +83,20 @@ pub fn binary() -> PathBuf {
 
 /// Runs `pshell ARGS` on `on`, feeding `stdin` (none: an empty, closed stdin).
 pub fn run(on: On, args: &[&str], stdin: Option<&str>) -> Run {
-    run_env(on, args, stdin, &[])
+    run_with(on, args, stdin, &Setting::default())
 }
 
-/// [`run`] with extra environment variables (mpirun passes them to its ranks).
-pub fn run_env(on: On, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
+/// Where and with what environment a run happens, beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Setting {
+    /// The working directory (default: the test's).
+    pub dir: Option<PathBuf>,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+}
+
+/// [`run`] in a given working directory and environment.
+pub fn run_with(on: On, args: &[&str], stdin: Option<&str>, setting: &Setting) -> Run {
     let mut cmd = match on {
         On::Threads(n) => {
             let mut c = Command::new(binary());
@@ -103,7 +112,10 @@ pub fn run_env(on: On, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)])
     };
     cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.env("NO_COLOR", "1");
-    cmd.envs(env.iter().copied());
+    if let Some(dir) = &setting.dir {
+        cmd.current_dir(dir);
+    }
+    cmd.envs(setting.env.iter().map(|(k, v)| (k, v)));
     let mut child = cmd.spawn().expect("start pshell");
     {
         let mut input = child.stdin.take().expect("stdin");
@@ -134,7 +146,9 @@ pub fn script_env(on: On, code: &str, env: &[(&str, &str)]) -> Run {
     let dir = tempdir();
     let path = dir.join("script.rhai");
     std::fs::write(&path, code).expect("write script");
-    let r = run_env(on, &[path.to_str().expect("utf-8 path")], None, env);
+    let setting =
+        Setting { env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..Setting::default() };
+    let r = run_with(on, &[path.to_str().expect("utf-8 path")], None, &setting);
     let _ = std::fs::remove_dir_all(&dir);
     r
 }

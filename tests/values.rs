@@ -52,3 +52,11 @@ fn a_value_that_cannot_travel_is_named() {
         assert!(r.stderr.contains("allgather: a value of type 'timestamp' cannot travel"), "{}", r.stderr);
     }
 }
+
+#[test]
+fn a_closure_made_on_an_engine_says_why_it_cannot_come_back() {
+    for on in clusters() {
+        let r = script(on, "try { px(\"|x| x\", 0); } catch (e) { print(e) }").ok();
+        assert!(r.stdout.contains("a closure made inside a snippet cannot leave the engines"), "{}", r.stdout);
+    }
+}

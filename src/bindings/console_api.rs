@@ -1,4 +1,6 @@
-//! The console's functions: `engines px interrupt`.
+//! The console's functions: `engines px px_async interrupt sleep`; data movement
+//! (`push pull scatter gather`) is in `data_api`, and `map lb_map submit wait_all` in
+//! `farm_api`.
 //!
 //! Each checks its arguments, calls the [`Client`](crate::client::Client), and converts
 //! values with `convert`. A request that fails on some engines raises one error whose
@@ -6,7 +8,7 @@
 //! prints it whole.
 
 use super::async_result::{self, AsyncResult};
-use super::convert;
+use super::{convert, data_api, farm_api};
 use crate::client::parse_targets;
 use crate::console::{check_size, display, Shared};
 use crate::protocol::RequestKind;
@@ -17,15 +19,16 @@ use std::sync::Arc;
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
-fn error(ctx: &NativeCallContext, msg: String) -> Box<EvalAltResult> {
+pub(super) fn error(ctx: &NativeCallContext, msg: String) -> Box<EvalAltResult> {
     EvalAltResult::ErrorRuntime(msg.into(), ctx.call_position()).into()
 }
 
-/// Reads a targets argument: an engine id or an array of them.
-fn targets_arg(ctx: &NativeCallContext, shared: &RefCell<Shared>, t: Option<Dynamic>) -> Res<Vec<usize>> {
+/// Reads a targets argument: an engine id or an array of them. None means every engine
+/// still there.
+pub(super) fn targets_arg(ctx: &NativeCallContext, shared: &RefCell<Shared>, t: Option<Dynamic>) -> Res<Vec<usize>> {
     let n = shared.borrow().client.engines();
     let ids: Option<Vec<i64>> = match t {
-        None => None,
+        None => return Ok(shared.borrow().client.live_engines()),
         Some(d) if d.is_int() => Some(vec![d.as_int().expect("checked")]),
         Some(d) if d.is_array() => Some(
             d.into_array()
@@ -66,10 +69,10 @@ fn px_async(ctx: &NativeCallContext, shared: &Rc<RefCell<Shared>>, code: &str, t
 
 /// Registers the console functions, bound to the console's shared state.
 pub fn register(engine: &mut Engine, shared: &Rc<RefCell<Shared>>) {
-    // `engines()`: the engine ids, `[0, 1, ...]`.
+    // `engines()`: the engine ids, `[0, 1, ...]` (those still there, if some are gone).
     let sh = shared.clone();
     engine.register_fn("engines", move || -> Array {
-        (0..sh.borrow().client.engines() as i64).map(Dynamic::from).collect()
+        sh.borrow().client.live_engines().into_iter().map(|e| Dynamic::from(e as i64)).collect()
     });
     // `px(code)`: runs `code` on every engine; an array of their values.
     let sh = shared.clone();
@@ -86,16 +89,20 @@ pub fn register(engine: &mut Engine, shared: &Rc<RefCell<Shared>>) {
         px_async(&ctx, &sh, code, Some(t))
     });
     async_result::register(engine);
+    data_api::register(engine, shared);
+    farm_api::register(engine, shared);
     // `sleep(seconds)`: waits; engine output keeps streaming meanwhile.
     let sh = shared.clone();
     engine.register_fn("sleep", move |ctx: NativeCallContext, s: f64| async_result::console_sleep(&ctx, &sh, s));
     let sh = shared.clone();
     engine.register_fn("sleep", move |ctx: NativeCallContext, s: i64| async_result::console_sleep(&ctx, &sh, s as f64));
-    // `interrupt()`: interrupts what every engine is running.
+    // `interrupt()`: interrupts what every engine is running, and drops the submitted
+    // tasks still waiting for an engine.
     let sh = shared.clone();
     engine.register_fn("interrupt", move || {
         let mut s = sh.borrow_mut();
         let all: Vec<usize> = (0..s.client.engines()).collect();
+        s.client.interrupt_running();
         s.client.interrupt(&all);
     });
     // `interrupt(targets)`: interrupts what these engines are running.

@@ -31,6 +31,10 @@ impl std::fmt::Display for ConvertError {
                 write!(f, "a value of type '{type_name}' cannot travel between console and engines")
             }
             ConvertError::TooDeep => write!(f, "a value nested deeper than {MAX_DEPTH} levels cannot travel"),
+            ConvertError::UnknownFunction { name } if name.starts_with("anon$") => write!(
+                f,
+                "a closure made inside a snippet cannot leave the engines (Rhai closures are compiled where they are written); define it at the console (`let f = |x| ...` or `fn f(x) {{ ... }}`) and it exists on every engine"
+            ),
             ConvertError::UnknownFunction { name } => {
                 write!(f, "function pointer to '{name}', which is not defined here")
             }
@@ -221,5 +225,6 @@ mod tests {
     fn unknown_closure_is_an_error() {
         let e = to_dynamic(Value::FnPtr { name: "anon$0000".into(), curried: vec![] }, &AST::empty()).unwrap_err();
         assert_eq!(e, ConvertError::UnknownFunction { name: "anon$0000".into() });
+        assert!(e.to_string().starts_with("a closure made inside a snippet cannot leave the engines"));
     }
 }

@@ -6,10 +6,19 @@
 //! - [`spmd`]: `rank size barrier bcast allreduce allgather send recv` on engines.
 //! - [`console_api`]: `engines px px_async interrupt sleep` on the console.
 //! - [`async_result`]: the AsyncResult that `px_async` returns.
+//! - [`plot`]: `plot scatter hist imshow` on console and engines, `plots()` at the console.
+//! - [`data_api`]: `push pull scatter gather` on the console.
+//! - [`farm_api`]: `map lb_map submit wait_all` on the console.
+//! - [`async_result`]: the AsyncResult that `px_async` and `submit` return.
+//! - [`stdlib`]: the Rhai modules shipped with pshell (`poly`), on console and engines.
 //! - [`distdict`]: the `dd` module and `DistDict` handles (engines and console).
 
 pub mod async_result;
 pub mod console_api;
 pub mod convert;
+pub mod data_api;
 pub mod distdict;
+pub mod farm_api;
+pub mod plot;
 pub mod spmd;
+pub mod stdlib;

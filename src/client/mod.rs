@@ -5,15 +5,29 @@
 //! turns replies into values or one [`CompositeError`]. It also does the two things only
 //! the console can see: it tells engines still inside a request that others have left it
 //! (so their collectives fail instead of waiting forever), and it forwards interrupts.
-//! It is also the console's DistDict link (`client::dicts`).
+//! Pictures that engines draw arrive like printed output and go to a plot sink, which
+//! saves and shows them; if it cannot (say, the file cannot be written), that engine's
+//! part of the request fails with a `PlotError`. It is also the console's DistDict link
+//! (`client::dicts`).
 //! It knows nothing of Rhai: values are protocol [`Value`]s.
+//!
+//! Beside plain requests: [`tasks`] keeps `submit`'s calls in a queue until an engine is
+//! idle (and re-runs them elsewhere if their engine is lost), [`farm`] runs `map` and
+//! `lb_map`, [`data`] splits and joins `scatter`/`gather` pieces, and [`progress`] is the
+//! hook through which long waits report how far they are.
 
+pub mod data;
 mod dicts;
+pub mod farm;
+pub mod progress;
 mod targets;
+pub mod tasks;
 
 pub use targets::parse_targets;
 
-use crate::protocol::{Message, Output, Peer, RemoteError, Reply, Request, RequestKind, Value, VERSION};
+use crate::protocol::{
+    Message, Output, Peer, PlotImage, RemoteError, Reply, Request, RequestKind, Stream, Value, VERSION,
+};
 use crate::transport::Transport;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -65,10 +79,34 @@ struct Pending {
     first_reply: Option<Instant>,
     /// Engines whose departure was already announced to the others.
     announced: HashSet<usize>,
+    /// Engines whose pictures could not be saved, with why: their replies become errors.
+    plot_errors: HashMap<usize, String>,
 }
 
 /// Receives engines' printed output as it arrives.
 pub type OutputSink = Box<dyn FnMut(&Output)>;
+
+/// Saves and shows a picture sent by an engine; the error says why it could not.
+pub type PlotSink = Box<dyn FnMut(&PlotImage) -> Result<(), String>>;
+
+/// Something the person at the console should hear about, outside any one request.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Notice {
+    /// An engine is gone (its thread died, or it sent garbage); `reason` says why.
+    EngineLost { engine: usize, reason: String },
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Notice::EngineLost { engine, reason } => write!(f, "engine {engine} is gone: {reason}"),
+        }
+    }
+}
+
+/// Receives [`Notice`]s as they happen.
+pub type NoticeSink = Box<dyn FnMut(&Notice)>;
 
 pub struct Client {
     transport: Box<dyn Transport>,
@@ -76,11 +114,18 @@ pub struct Client {
     next_id: u64,
     pending: BTreeMap<u64, Pending>,
     sink: OutputSink,
+    plot_sink: Option<PlotSink>,
     /// Set (e.g. by a SIGINT handler) to interrupt what is running.
     interrupt_flag: Arc<AtomicBool>,
     /// Engines that are gone, with the reason.
     lost: BTreeMap<usize, String>,
-    /// How many interrupts the console has asked for (dict waits end on a new one).
+    notices: NoticeSink,
+    /// Failed items of map requests in flight, by request id: (item index, error).
+    item_errors: HashMap<u64, Vec<(u64, RemoteError)>>,
+    /// `submit`'s queue and its tasks.
+    tasks: tasks::Tasks,
+    /// How many times requests in flight were interrupted (so loops that keep sending,
+    /// like `lb_map`, can stop; dict waits end on a new one too).
     interrupts: u64,
     /// DistDict requests in flight and their replies (see `client::dicts`).
     dict_next_id: u64,
@@ -121,8 +166,12 @@ impl Client {
             next_id: 1,
             pending: BTreeMap::new(),
             sink,
+            plot_sink: None,
             interrupt_flag: Arc::new(AtomicBool::new(false)),
             lost: BTreeMap::new(),
+            notices: Box::new(|_| {}),
+            item_errors: HashMap::new(),
+            tasks: tasks::Tasks::default(),
             interrupts: 0,
             dict_next_id: 0,
             dict_waiting: HashSet::new(),
@@ -142,13 +191,50 @@ impl Client {
         self.transport.kind()
     }
 
+    /// Where pictures drawn on engines go from now on (without one, they are refused).
+    pub fn set_plot_sink(&mut self, sink: PlotSink) {
+        self.plot_sink = Some(sink);
+    }
+
     /// The flag that, once set, interrupts the requests being waited for.
     pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
         self.interrupt_flag.clone()
     }
 
+    /// Where [`Notice`]s go (by default nowhere).
+    pub fn set_notice_sink(&mut self, sink: NoticeSink) {
+        self.notices = sink;
+    }
+
+    /// The engines that are gone, with the reason.
+    pub fn lost(&self) -> &BTreeMap<usize, String> {
+        &self.lost
+    }
+
+    /// The engines still there, in order.
+    pub fn live_engines(&self) -> Vec<usize> {
+        (0..self.engines()).filter(|e| !self.lost.contains_key(e)).collect()
+    }
+
+    /// How many times requests in flight have been interrupted so far.
+    pub fn interrupts(&self) -> u64 {
+        self.interrupts
+    }
+
     /// Sends a request to `targets` (already checked) and returns its id.
     pub fn submit(&mut self, targets: &[usize], kind: RequestKind) -> u64 {
+        let mut kinds = Vec::with_capacity(targets.len());
+        if !targets.is_empty() {
+            kinds.extend(std::iter::repeat_n(kind.clone(), targets.len() - 1));
+            kinds.push(kind);
+        }
+        self.submit_each(targets, kinds)
+    }
+
+    /// Sends one request (one id) whose content differs per target: `kinds[i]` goes to
+    /// `targets[i]` (e.g. each engine's block of a scatter). Returns its id.
+    pub fn submit_each(&mut self, targets: &[usize], kinds: Vec<RequestKind>) -> u64 {
+        assert_eq!(targets.len(), kinds.len(), "one request kind per target");
         let id = self.next_id;
         self.next_id += 1;
         let mut pending = Pending {
@@ -156,9 +242,10 @@ impl Client {
             replies: HashMap::new(),
             first_reply: None,
             announced: HashSet::new(),
+            plot_errors: HashMap::new(),
         };
-        for &e in targets {
-            let req = Request { id, targets: targets.to_vec(), kind: kind.clone() };
+        for (&e, kind) in targets.iter().zip(kinds) {
+            let req = Request { id, targets: targets.to_vec(), kind };
             if let Err(err) = self.transport.send(Peer::Engine(e), Message::Request(req)) {
                 self.lost.entry(e).or_insert_with(|| err.to_string());
             }
@@ -201,7 +288,6 @@ impl Client {
     /// Takes in messages for up to `pause`, and does the periodic duties.
     pub fn pump(&mut self, pause: Duration) {
         if self.interrupt_flag.swap(false, Ordering::SeqCst) {
-            self.interrupts += 1;
             self.interrupt_running();
         }
         if let Some((from, msg)) = self.transport.recv_timeout(pause) {
@@ -211,18 +297,31 @@ impl Client {
             }
         }
         self.announce_departures();
+        self.step_tasks();
     }
 
     fn handle(&mut self, from: Peer, msg: Message) {
         match msg {
             Message::Output(out) => (self.sink)(&out),
-            Message::Reply(reply) => {
+            Message::Plot(image) => self.plot_arrived(image),
+            Message::Reply(mut reply) => {
                 if let Some(p) = self.pending.get_mut(&reply.request) {
+                    if let Some(message) = p.plot_errors.remove(&reply.engine) {
+                        if reply.outcome.is_ok() {
+                            let engine = reply.engine;
+                            let kind = "PlotError".into();
+                            reply.outcome =
+                                Err(RemoteError { engine, kind, message, position: None, call_chain: vec![] });
+                        }
+                    }
                     p.first_reply.get_or_insert_with(Instant::now);
                     p.replies.insert(reply.engine, reply);
                 }
             }
             Message::Goodbye { engine, reason } => self.engine_lost(engine, reason),
+            Message::ItemFailed { request, item, error } if self.pending.contains_key(&request) => {
+                self.item_errors.entry(request).or_default().push((item, error));
+            }
             Message::Dict(m) => self.take_dict_message(m),
             Message::Malformed { reason } => {
                 let engine = if let Peer::Engine(e) = from { e } else { 0 };
@@ -232,8 +331,31 @@ impl Client {
         }
     }
 
+    /// Hands a picture to the plot sink; a failure is kept for the engine's reply (the
+    /// picture arrives before it), or shown if its request is no longer awaited.
+    fn plot_arrived(&mut self, image: PlotImage) {
+        let outcome = match &mut self.plot_sink {
+            Some(sink) => sink(&image),
+            None => Err(format!("plot: this console cannot take pictures from engines ({} dropped)", image.kind)),
+        };
+        let Err(message) = outcome else { return };
+        match self.pending.get_mut(&image.request) {
+            Some(p) => {
+                p.plot_errors.entry(image.engine).or_insert(message);
+            }
+            None => {
+                let out = Output { request: image.request, engine: image.engine, stream: Stream::Debug, text: message };
+                (self.sink)(&out)
+            }
+        }
+    }
+
     fn engine_lost(&mut self, engine: usize, reason: String) {
+        if self.lost.contains_key(&engine) {
+            return;
+        }
         self.lost.insert(engine, reason.clone());
+        (self.notices)(&Notice::EngineLost { engine, reason: reason.clone() });
         for (id, p) in self.pending.iter_mut() {
             if p.targets.contains(&engine) && !p.replies.contains_key(&engine) {
                 p.replies.insert(engine, lost_reply(*id, engine, &reason));
@@ -266,8 +388,16 @@ impl Client {
         }
     }
 
-    /// Interrupts every request in flight on its targets.
+    /// The failed items reported for request `id` (item index, error), taken out.
+    pub fn take_item_errors(&mut self, id: u64) -> Vec<(u64, RemoteError)> {
+        self.item_errors.remove(&id).unwrap_or_default()
+    }
+
+    /// Interrupts every request in flight on its targets, and drops the tasks that were
+    /// still waiting for an engine.
     pub fn interrupt_running(&mut self) {
+        self.interrupts += 1;
+        self.cancel_queued_tasks();
         let mut targets: Vec<usize> = self.pending.values().flat_map(|p| p.targets.iter().copied()).collect();
         targets.sort_unstable();
         targets.dedup();
@@ -299,10 +429,10 @@ impl Client {
         self.run(targets, kind, origin)
     }
 
-    /// Compiles `source`'s functions into every engine's library.
+    /// Compiles `source`'s functions into every live engine's library.
     pub fn define(&mut self, source: &str) -> Result<(), CompositeError> {
-        let all: Vec<usize> = (0..self.engines()).collect();
-        self.run(&all, RequestKind::Define { source: Arc::from(source) }, "function definitions").map(|_| ())
+        let live = self.live_engines();
+        self.run(&live, RequestKind::Define { source: Arc::from(source) }, "function definitions").map(|_| ())
     }
 
     /// Ends every engine. Idempotent.

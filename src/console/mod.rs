@@ -5,13 +5,16 @@
 //! is compiled first; if it defines functions (or closures), its source is compiled on
 //! every engine too, so `map(f, items)` and `px("f(1)")` work without pushing code.
 //! [`batch`] runs files, `-e` snippets and SPMD scripts; [`repl`] is the interactive loop;
-//! [`display`] formats results and errors.
+//! [`display`] formats results and errors; [`plots`] saves, shows and lists the session's
+//! plots (those drawn here and those engines send).
 
 pub mod batch;
 pub mod display;
+pub mod plots;
 pub mod repl;
 
 use crate::bindings::console_api;
+use crate::client::progress::ProgressHook;
 use crate::client::Client;
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 use std::cell::RefCell;
@@ -25,10 +28,15 @@ pub struct Shared {
     pub client: Client,
     /// Every function defined at the console so far.
     pub lib: AST,
+    /// Told how far long waits (`map`, `lb_map`, `wait`, `wait_all`) are; the REPL sets
+    /// it to draw a progress bar, batch runs leave it empty.
+    pub progress: Option<ProgressHook>,
 }
 
 pub struct Console {
     pub shared: Rc<RefCell<Shared>>,
+    /// The session's plots (what `plots()` and `%plots` list).
+    pub plots: Rc<RefCell<plots::PlotLog>>,
     rhai: Engine,
     scope: Scope<'static>,
 }
@@ -46,12 +54,23 @@ pub fn check_size(code: &str) -> Result<(), String> {
 }
 
 impl Console {
-    pub fn new(client: Client) -> Console {
-        let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty() }));
+    pub fn new(mut client: Client) -> Console {
+        use std::io::IsTerminal;
+        let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+        let plots = Rc::new(RefCell::new(plots::PlotLog::new(plots::DEFAULT_DIR, interactive)));
+        client.set_plot_sink(crate::bindings::plot::engine_picture_sink(plots.clone()));
+        let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty(), progress: None }));
         let mut rhai = Engine::new();
         console_api::register(&mut rhai, &shared);
         crate::bindings::distdict::register_console(&mut rhai, &shared);
-        Console { shared, rhai, scope: Scope::new() }
+        crate::bindings::stdlib::register(&mut rhai);
+        crate::bindings::plot::register_console(&mut rhai, &plots);
+        Console { shared, plots, rhai, scope: Scope::new() }
+    }
+
+    /// What `%plots` shows: the session's plots, one line each, oldest first.
+    pub fn plots_listing(&self) -> String {
+        self.plots.borrow().listing()
     }
 
     /// Compiles and runs `code` on the console; `origin` names it in errors. The error is
@@ -78,6 +97,11 @@ impl Console {
         let mut shared = self.shared.borrow_mut();
         let all: Vec<usize> = (0..shared.client.engines()).collect();
         shared.client.execute(code, &all, origin).map(|_| ()).map_err(|e| display::composite(&e))
+    }
+
+    /// Where long waits report their progress (the REPL draws a bar with it).
+    pub fn set_progress_hook(&mut self, hook: Option<ProgressHook>) {
+        self.shared.borrow_mut().progress = hook;
     }
 
     /// The names and types of the console's variables.

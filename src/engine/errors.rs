@@ -7,6 +7,9 @@
 
 use crate::protocol::RemoteError;
 use rhai::{EvalAltResult, ParseError, Position};
+use std::cell::{Cell, RefCell};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
 
 fn position(pos: Position) -> Option<(u32, u32)> {
     match (pos.line(), pos.position()) {
@@ -34,6 +37,8 @@ pub fn from_eval(engine: usize, err: EvalAltResult) -> RemoteError {
     let mut err = err;
     while let EvalAltResult::ErrorInFunctionCall(name, _source, inner, _) = err {
         let at = position(inner.position()).map(|(l, c)| format!(" (line {l}, column {c})")).unwrap_or_default();
+        // Closures are compiled as functions named after a hash of their body.
+        let name = if name.starts_with("anon$") { "closure" } else { name.as_str() };
         call_chain.push(format!("{name}{at}"));
         err = *inner;
     }
@@ -71,17 +76,54 @@ pub fn message_of(mut err: EvalAltResult) -> String {
     }
 }
 
-/// A panic caught while a request ran.
-pub fn from_panic(engine: usize, payload: &(dyn std::any::Any + Send)) -> RemoteError {
-    let what = payload
+/// The message a panic carried.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+thread_local! {
+    /// Whether this thread is running a request (its panics are reported, not printed).
+    static IN_REQUEST: Cell<bool> = const { Cell::new(false) };
+    /// Where the last panic on this thread happened.
+    static PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs (once per process) a panic hook that records where a panic happened and
+/// keeps quiet about panics inside requests: those travel to the console as errors.
+pub fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let at = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+            PANIC_AT.with(|p| *p.borrow_mut() = at);
+            if !IN_REQUEST.with(Cell::get) {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f` as a request: a panic inside it is returned as the panic's error.
+pub fn catch_request<T>(engine: usize, f: impl FnOnce() -> Result<T, RemoteError>) -> Result<T, RemoteError> {
+    IN_REQUEST.with(|r| r.set(true));
+    let outcome = catch_unwind(AssertUnwindSafe(f));
+    IN_REQUEST.with(|r| r.set(false));
+    outcome.unwrap_or_else(|payload| Err(from_panic(engine, payload.as_ref())))
+}
+
+/// A panic caught while a request ran (or that ended an engine).
+pub fn from_panic(engine: usize, payload: &(dyn std::any::Any + Send)) -> RemoteError {
+    let what = panic_text(payload);
+    let at = PANIC_AT.with(|p| p.borrow_mut().take()).map(|l| format!(" at {l}")).unwrap_or_default();
     RemoteError {
         engine,
         kind: "Panic".into(),
-        message: format!("the engine panicked: {what} (its namespace is kept)"),
+        message: format!("the engine panicked{at}: {what} (its namespace is kept)"),
         position: None,
         call_chain: vec![],
     }

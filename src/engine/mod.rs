@@ -7,11 +7,13 @@
 //! waits for goes through the progress loop in [`state`], and Rhai's `on_progress` polls
 //! it during long scripts, so an interrupt ends a running request within milliseconds.
 //! Collectives live in [`collectives`]; the Rhai functions that expose them are in
-//! `bindings::spmd`. [`dicts`] serves DistDict messages and waits for dict replies.
+//! `bindings::spmd`. `farm` calls one function on many items (`map`, `lb_map`, `submit`).
+//! [`dicts`] serves DistDict messages and waits for dict replies.
 
 pub mod collectives;
 pub mod dicts;
 pub mod errors;
+mod farm;
 pub mod reduce;
 mod runner;
 pub mod state;

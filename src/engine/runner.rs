@@ -1,8 +1,9 @@
 //! The engine loop: take a request, run it, reply; until `Shutdown`.
 
 use super::errors;
+use super::farm;
 use super::state::{Current, State, WaitError};
-use crate::bindings::{convert, spmd};
+use crate::bindings::{convert, spmd, stdlib};
 use crate::protocol::{Message, Peer, RemoteError, Reply, Request, RequestKind, Stream, Value, VERSION};
 use crate::transport::Transport;
 use rhai::{Dynamic, Engine, Scope, AST};
@@ -36,32 +37,15 @@ pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
     if transport.send(Peer::Console, hello).is_err() {
         return;
     }
+    errors::install_panic_hook();
     let state = Rc::new(RefCell::new(State::new(transport)));
     let mut runner = Runner { rhai: new_engine(&state, config), state, scope: Scope::new(), cache: HashMap::new() };
-    while let Some(req) = runner.next_request() {
-        let id = req.id;
-        let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
-        let clock = Instant::now();
-        let engine = runner.state.borrow().id;
-        let outcome = if id <= runner.state.borrow().interrupt_up_to {
-            Err(errors::plain(engine, "Interrupted", "interrupted before it started".into()))
-        } else {
-            runner.state.borrow_mut().current = Some(Current { id, targets: req.targets.clone(), collectives: 0 });
-            match catch_unwind(AssertUnwindSafe(|| runner.serve(req))) {
-                Ok(outcome) => outcome,
-                Err(payload) => Err(errors::from_panic(engine, payload.as_ref())),
-            }
-        };
-        let mut st = runner.state.borrow_mut();
-        // The request's dict writes land before its reply; a refused one fails it.
-        let outcome = match (outcome, st.finish_dicts(id)) {
-            (Ok(_), Err(msg)) => Err(errors::plain(engine, "DictError", msg)),
-            (outcome, _) => outcome,
-        };
-        st.finish(id);
-        let reply = Reply { request: id, engine, outcome, started, elapsed: clock.elapsed().as_secs_f64() };
-        if st.transport.send(Peer::Console, Message::Reply(reply)).is_err() {
-            break;
+    // A panic outside a request (inside one it is that request's error) ends the engine;
+    // the console hears why instead of waiting for replies that will never come.
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| runner.serve_all())) {
+        if let Ok(st) = runner.state.try_borrow() {
+            let reason = format!("its loop panicked: {}", errors::panic_text(payload.as_ref()));
+            let _ = st.transport.send(Peer::Console, Message::Goodbye { engine: st.id, reason });
         }
     }
 }
@@ -90,7 +74,9 @@ fn new_engine(state: &Rc<RefCell<State>>, config: EngineConfig) -> Engine {
         }
     });
     spmd::register(&mut rhai, state);
+    crate::bindings::plot::register_engine(&mut rhai, state);
     crate::bindings::distdict::register_engine(&mut rhai, state);
+    stdlib::register(&mut rhai);
     if let Some(extend) = config.extend {
         extend(&mut rhai);
     }
@@ -98,6 +84,33 @@ fn new_engine(state: &Rc<RefCell<State>>, config: EngineConfig) -> Engine {
 }
 
 impl Runner {
+    /// Runs requests until shutdown, one reply for each.
+    fn serve_all(&mut self) {
+        while let Some(req) = self.next_request() {
+            let id = req.id;
+            let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+            let clock = Instant::now();
+            let engine = self.state.borrow().id;
+            let outcome = if id <= self.state.borrow().interrupt_up_to {
+                Err(errors::plain(engine, "Interrupted", "interrupted before it started".into()))
+            } else {
+                self.state.borrow_mut().current = Some(Current { id, targets: req.targets.clone(), collectives: 0 });
+                errors::catch_request(engine, || self.serve(req))
+            };
+            let mut st = self.state.borrow_mut();
+            // The request's dict writes land before its reply; a refused one fails it.
+            let outcome = match (outcome, st.finish_dicts(id)) {
+                (Ok(_), Err(msg)) => Err(errors::plain(engine, "DictError", msg)),
+                (outcome, _) => outcome,
+            };
+            st.finish(id);
+            let reply = Reply { request: id, engine, outcome, started, elapsed: clock.elapsed().as_secs_f64() };
+            if st.transport.send(Peer::Console, Message::Reply(reply)).is_err() {
+                break;
+            }
+        }
+    }
+
     /// The next request to run, serving messages while idle; `None` on shutdown.
     fn next_request(&mut self) -> Option<Request> {
         let mut st = self.state.borrow_mut();
@@ -139,7 +152,7 @@ impl Runner {
                 .iter()
                 .map(|name| {
                     let d = self.scope.get(name).ok_or_else(|| {
-                        errors::plain(engine, "NameError", format!("pull: '{name}' is not defined on engine {engine}"))
+                        errors::plain(engine, "NameError", format!("pull: '{name}' is not defined on this engine"))
                     })?;
                     convert::to_value(d)
                         .map_err(|e| errors::plain(engine, "CannotTravel", format!("pull of '{name}': {e}")))
@@ -152,6 +165,18 @@ impl Runner {
                 self.state.borrow_mut().dd.reset();
                 self.state.borrow_mut().lib = AST::empty();
                 Ok(Value::Unit)
+            }
+            RequestKind::Map { func, items, first } => farm::run_map(&self.rhai, &self.state, func, items, first),
+            RequestKind::Call { func, args } => farm::run_call(&self.rhai, &self.state, func, args),
+            // This engine's piece of a gather. The one place that decides what an engine
+            // contributes: a Rhai array travels as a `Value::Array` (the console joins the
+            // pieces in `client::data::join`).
+            RequestKind::Gather { name } => {
+                let d = self.scope.get(&name).ok_or_else(|| {
+                    errors::plain(engine, "NameError", format!("gather: '{name}' is not defined on this engine"))
+                })?;
+                convert::to_value(d)
+                    .map_err(|e| errors::plain(engine, "CannotTravel", format!("gather of '{name}': {e}")))
             }
         }
     }

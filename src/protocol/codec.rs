@@ -6,7 +6,7 @@
 //! against what is left before allocating, bounds nesting depth, and reports a truncated
 //! or malformed buffer as a [`DecodeError`], never a panic.
 
-use super::{Message, Output, Peer, RemoteError, Reply, Request, RequestKind, Stream, Value};
+use super::{Message, Output, Peer, PlotImage, RemoteError, Reply, Request, RequestKind, Stream, Value};
 use std::sync::Arc;
 
 const MAGIC: u8 = 0xB7;
@@ -243,9 +243,40 @@ impl Writer {
                 self.u8(10);
                 self.str(reason);
             }
+            Message::Plot(p) => {
+                self.u8(11);
+                self.u64(p.request);
+                self.usize(p.engine);
+                self.str(&p.kind);
+                self.str(&p.title);
+                self.str(&p.format);
+                self.u32(p.width);
+                self.u32(p.height);
+                self.opt_str(p.file.as_deref());
+                self.opt_str(p.note.as_deref());
+                self.str(&p.preview);
+                self.u8(p.force_preview as u8);
+                self.bytes(&p.bytes);
+            }
+            Message::ItemFailed { request, item, error } => {
+                self.u8(12);
+                self.u64(*request);
+                self.u64(*item);
+                self.error(error);
+            }
             Message::Dict(m) => {
                 self.u8(dict::TAG);
                 self.dict_msg(m);
+            }
+        }
+    }
+
+    fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            None => self.u8(0),
+            Some(s) => {
+                self.u8(1);
+                self.str(s);
             }
         }
     }
@@ -275,6 +306,23 @@ impl Writer {
                 names.iter().for_each(|n| self.str(n));
             }
             RequestKind::Reset => self.u8(4),
+            RequestKind::Map { func, items, first } => {
+                self.u8(5);
+                self.value(func);
+                self.u64(*first);
+                self.usize(items.len());
+                items.iter().for_each(|v| self.value(v));
+            }
+            RequestKind::Call { func, args } => {
+                self.u8(6);
+                self.value(func);
+                self.usize(args.len());
+                args.iter().for_each(|v| self.value(v));
+            }
+            RequestKind::Gather { name } => {
+                self.u8(7);
+                self.str(name);
+            }
         }
     }
 }
@@ -337,6 +385,9 @@ impl<'a> Reader<'a> {
     fn usize(&mut self, what: &'static str) -> Result<usize, DecodeError> {
         Ok(self.u64(what)? as usize)
     }
+    fn opt_string(&mut self, what: &'static str) -> Result<Option<String>, DecodeError> {
+        Ok(if self.bool(what)? { Some(self.string(what)?) } else { None })
+    }
 
     fn value(&mut self, depth: usize) -> Result<Value, DecodeError> {
         if depth > MAX_DEPTH {
@@ -381,6 +432,16 @@ impl<'a> Reader<'a> {
             }
             tag => return Err(DecodeError::BadTag { what: "value", tag }),
         })
+    }
+
+    /// A count followed by that many values.
+    fn values(&mut self, what: &'static str) -> Result<Vec<Value>, DecodeError> {
+        let n = self.count(1, what)?;
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(self.value(1)?);
+        }
+        Ok(items)
     }
 
     fn error(&mut self) -> Result<RemoteError, DecodeError> {
@@ -443,6 +504,25 @@ impl<'a> Reader<'a> {
             }
             9 => Message::User { value: self.value(0)? },
             10 => Message::Malformed { reason: self.string("reason")? },
+            11 => Message::Plot(PlotImage {
+                request: self.u64("request id")?,
+                engine: self.usize("engine")?,
+                kind: self.string("plot kind")?,
+                title: self.string("plot title")?,
+                format: self.string("plot format")?,
+                width: self.u32("plot width")?,
+                height: self.u32("plot height")?,
+                file: self.opt_string("plot file")?,
+                note: self.opt_string("plot note")?,
+                preview: self.string("plot preview")?,
+                force_preview: self.bool("preview flag")?,
+                bytes: self.bytes("plot bytes")?.to_vec(),
+            }),
+            12 => Message::ItemFailed {
+                request: self.u64("request id")?,
+                item: self.u64("item index")?,
+                error: self.error()?,
+            },
             dict::TAG => Message::Dict(self.dict_msg()?),
             tag => return Err(DecodeError::BadTag { what: "message", tag }),
         })
@@ -465,6 +545,16 @@ impl<'a> Reader<'a> {
                 RequestKind::Pull { names }
             }
             4 => RequestKind::Reset,
+            5 => {
+                let func = self.value(0)?;
+                let first = self.u64("first item")?;
+                RequestKind::Map { func, first, items: self.values("items")? }
+            }
+            6 => {
+                let func = self.value(0)?;
+                RequestKind::Call { func, args: self.values("arguments")? }
+            }
+            7 => RequestKind::Gather { name: self.string("name")? },
             tag => return Err(DecodeError::BadTag { what: "request kind", tag }),
         })
     }

@@ -65,6 +65,7 @@ fn every_message_roundtrips() {
         position: Some((2, 17)),
         call_chain: vec!["outer".into(), "inner".into()],
     };
+    let item_err = RemoteError { engine: 1, ..err.clone() };
     let msgs = vec![
         Message::Hello { version: VERSION, host: "node-1".into(), pid: 4242 },
         Message::Request(Request {
@@ -108,6 +109,31 @@ fn every_message_roundtrips() {
         Message::Collective { request: 1, seq: 2, op: "allreduce:sum".into(), payload: Ok(Value::Int(3)) },
         Message::Collective { request: 1, seq: 2, op: "barrier".into(), payload: Err("mismatch".into()) },
         Message::Malformed { reason: "bad".into() },
+        Message::Plot(plot_image()),
+        Message::Plot(PlotImage {
+            file: None,
+            note: None,
+            preview: String::new(),
+            force_preview: false,
+            bytes: vec![],
+            ..plot_image()
+        }),
+        Message::Request(Request {
+            id: 5,
+            targets: vec![2],
+            kind: RequestKind::Map {
+                func: Value::FnPtr { name: "anon$9".into(), curried: vec![Value::Float(-0.0)] },
+                items: tricky_values(),
+                first: 1 << 40,
+            },
+        }),
+        Message::Request(Request {
+            id: 6,
+            targets: vec![0],
+            kind: RequestKind::Call { func: Value::FnPtr { name: "f".into(), curried: vec![] }, args: vec![] },
+        }),
+        Message::Request(Request { id: 7, targets: vec![0, 1], kind: RequestKind::Gather { name: "x".into() } }),
+        Message::ItemFailed { request: 5, item: 17, error: item_err },
     ];
     for m in msgs {
         roundtrip(m);
@@ -124,6 +150,38 @@ fn every_truncation_is_an_error_not_a_panic() {
     let bytes = encode(&msg);
     for cut in 0..bytes.len() {
         assert!(decode(&bytes[..cut]).is_err(), "cut at {cut} decoded");
+    }
+}
+
+#[test]
+fn truncated_map_requests_and_item_failures_are_errors() {
+    let msgs = [
+        Message::Request(Request {
+            id: 1,
+            targets: vec![0],
+            kind: RequestKind::Map {
+                func: Value::FnPtr { name: "f".into(), curried: vec![Value::Int(1)] },
+                items: tricky_values(),
+                first: 3,
+            },
+        }),
+        Message::ItemFailed {
+            request: 1,
+            item: 2,
+            error: RemoteError {
+                engine: 0,
+                kind: "RuntimeError".into(),
+                message: "m".into(),
+                position: Some((1, 2)),
+                call_chain: vec!["f".into()],
+            },
+        },
+    ];
+    for msg in msgs {
+        let bytes = encode(&msg);
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_err(), "cut at {cut} decoded");
+        }
     }
 }
 
@@ -164,4 +222,35 @@ fn wrong_magic_and_trailing_bytes_are_errors() {
     assert_eq!(decode(&b), Err(DecodeError::Trailing { bytes: 1 }));
     assert!(matches!(decode(&[0, 6]), Err(DecodeError::BadTag { what: "magic byte", .. })));
     assert_eq!(decode(&[MAGIC, 9, 5, 0, 0xD8, 0, 0]).unwrap_err(), DecodeError::BadText { what: "char" });
+}
+
+fn plot_image() -> PlotImage {
+    PlotImage {
+        request: 7,
+        engine: 2,
+        kind: "imshow".into(),
+        title: "héat ☃".into(),
+        format: "png".into(),
+        width: 640,
+        height: u32::MAX,
+        file: Some("out/a b.png".into()),
+        note: Some("skipped 3 non-finite values".into()),
+        preview: "⣿⡇\n▒░".into(),
+        force_preview: true,
+        // Every byte value, and more than a small message: images travel as raw bytes.
+        bytes: (0..70_000u32).map(|i| (i % 256) as u8).collect(),
+    }
+}
+
+#[test]
+fn plot_images_travel_as_raw_bytes() {
+    let p = plot_image();
+    let bytes = encode(&Message::Plot(p.clone()));
+    // The image is in the message verbatim (not as text), and adds nothing but its length.
+    let at = bytes.windows(p.bytes.len()).position(|w| w == p.bytes.as_slice()).expect("raw image bytes");
+    assert_eq!(&bytes[at - 8..at], &(p.bytes.len() as u64).to_le_bytes());
+    assert!(bytes.len() < p.bytes.len() + 200, "{} bytes for a {}-byte image", bytes.len(), p.bytes.len());
+    for cut in [0, 1, 10, at, at + 1, bytes.len() - 1] {
+        assert!(decode(&bytes[..cut]).is_err(), "cut at {cut} decoded");
+    }
 }

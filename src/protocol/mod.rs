@@ -10,8 +10,9 @@
 //! - console → engine: [`Message::Hello`] first (carries [`VERSION`]), then
 //!   [`Message::Request`]s, [`Message::Interrupt`], [`Message::PeerDone`] and finally
 //!   [`Message::Shutdown`].
-//! - engine → console: [`Message::Hello`] (with host and pid), [`Message::Output`] while a
-//!   request runs, one [`Message::Reply`] per request, [`Message::Goodbye`] if it dies.
+//! - engine → console: [`Message::Hello`] (with host and pid), [`Message::Output`] and
+//!   [`Message::Plot`] while a request runs, [`Message::ItemFailed`] for failed items of a
+//!   map, one [`Message::Reply`] per request, [`Message::Goodbye`] if it dies.
 //! - engine ↔ engine: [`Message::Collective`] and [`Message::User`].
 //! - anyone ↔ engine: [`Message::Dict`] (see [`DictMsg`]).
 
@@ -62,6 +63,11 @@ pub enum Message {
     User { value: Value },
     /// A message that could not be decoded; `reason` says why.
     Malformed { reason: String },
+    /// A picture an engine drew while a request ran, for the console to save and show.
+    Plot(PlotImage),
+    /// One item of a [`RequestKind::Map`] failed (`item` is its index in the whole
+    /// map). Sent before the request's reply; the other items go on.
+    ItemFailed { request: u64, item: u64, error: RemoteError },
     /// DistDict traffic between a dict's users and the engines that own its keys.
     Dict(DictMsg),
 }
@@ -87,6 +93,15 @@ pub enum RequestKind {
     Pull { names: Vec<String> },
     /// Forget every variable and function.
     Reset,
+    /// Call `func` (a [`Value::FnPtr`]) on each of `items`; the reply is the array of
+    /// results. `first` is the index of `items[0]` in the whole map, so failures
+    /// ([`Message::ItemFailed`]) name the item. If some items failed the reply is an
+    /// error of kind "ItemsFailed" after every item has run.
+    Map { func: Value, items: Vec<Value>, first: u64 },
+    /// Call `func` once with `args`; the reply is its result.
+    Call { func: Value, args: Vec<Value> },
+    /// This engine's piece of variable `name` for `gather`.
+    Gather { name: String },
 }
 
 /// What an engine answers to one request.
@@ -129,4 +144,30 @@ pub struct Output {
     pub engine: usize,
     pub stream: Stream,
     pub text: String,
+}
+
+/// An encoded picture made on an engine (by `plot`, `scatter`, `hist` or `imshow`), sent
+/// to the console as raw bytes. The protocol does not look inside `bytes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlotImage {
+    pub request: u64,
+    pub engine: usize,
+    /// The function that made it: "plot", "scatter", "hist" or "imshow".
+    pub kind: String,
+    /// The plot's title ("" if none).
+    pub title: String,
+    /// The file format of `bytes`: "png" or "svg".
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    /// Where the user asked the console to save it; `None`: the console's default.
+    pub file: Option<String>,
+    /// Something to tell the user, e.g. "skipped 3 non-finite values".
+    pub note: Option<String>,
+    /// A text rendering for the terminal ("" if the user asked for none).
+    pub preview: String,
+    /// Show `preview` even where the console would not (not at a terminal).
+    pub force_preview: bool,
+    /// The encoded image.
+    pub bytes: Vec<u8>,
 }

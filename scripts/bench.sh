@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Benchmarks of pshell (DESIGN.md "Performance rules"): builds in release with MPI,
+# then prints one line per figure with its target and PASS or MISS (INFO: context,
+# without a target of its own). Baselines are measured in the same run.
+#
+#   threads: round trip of px("1") with 2 and 4 engines, a stream of 10,000 px("1")
+#            from the Rhai console, interrupt latency, bare crossbeam ping-pong
+#   MPI:     the same under mpirun -n 3 (2 engines), round trip under -n 5 (4 engines),
+#            bare 16-byte MPI ping-pong; both again with Open MPI's yield-when-idle on
+#            (for context)
+#   process: pshell -n 2 -e 'px("1")' and mpirun -n 3 pshell -e 'px("1")', with an
+#            MPI program doing only MPI_Init + MPI_Finalize as the floor
+#
+# Figures are wall-clock times on a shared machine: other work running at the same
+# time (a build, tests) makes them slower and noisier; the load average is printed.
+# Nothing here fails on a MISS; the script fails only if a benchmark cannot run.
+# About 15 s once built (a cold release build adds 2-3 minutes on 2 cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Open MPI refuses root and more ranks than cores unless told; harmless otherwise.
+if [ "$(id -u)" = 0 ]; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+export OMPI_MCA_rmaps_base_oversubscribe="${OMPI_MCA_rmaps_base_oversubscribe:-1}"
+
+if ! command -v mpirun >/dev/null; then
+  echo "bench.sh: mpirun not found; install Open MPI and libclang (scripts/test.sh does)" >&2
+  exit 2
+fi
+
+echo "== building (release, --features mpi)" >&2
+cargo build --release --features mpi --bin pshell >&2
+# The bench executables, by name, from cargo's JSON messages (no jq needed).
+artifacts=$(cargo bench --features mpi --no-run --message-format=json-render-diagnostics \
+  --bench threads --bench mpi --bench startup --bench plots --bench tasks |
+  sed -n 's/.*"target":{[^}]*"name":"\([^"]*\)".*"executable":"\([^"]*\)".*/\1 \2/p')
+exe() {
+  local path
+  path=$(awk -v n="$1" '$1 == n { print $2 }' <<<"$artifacts" | tail -n 1)
+  if [ -z "$path" ] || [ ! -x "$path" ]; then
+    echo "bench.sh: no executable for bench '$1'" >&2
+    exit 1
+  fi
+  echo "$path"
+}
+threads_bench=$(exe threads)
+mpi_bench=$(exe mpi)
+startup_bench=$(exe startup)
+plots_bench=$(exe plots)
+tasks_bench=$(exe tasks)
+pshell=target/release/pshell
+
+# A benchmark that hangs (a lost reply, an interrupt that never lands) fails the run.
+limit() { timeout --kill-after=10 120 "$@"; }
+
+echo "== pshell benchmarks, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
+limit "$threads_bench"
+limit mpirun -n 3 "$mpi_bench" --full
+limit mpirun -n 5 "$mpi_bench"
+# pshell itself turns Open MPI's yield-when-idle off (transport/mpi.rs); for context,
+# the round trip with Open MPI's default when ranks outnumber cores:
+for n in 3 5; do
+  OMPI_MCA_mpi_yield_when_idle=1 limit mpirun -n "$n" "$mpi_bench" --variant=OMPI_MCA_mpi_yield_when_idle=1
+done
+limit "$startup_bench" "$pshell" "$mpi_bench"
+limit "$plots_bench"
+limit "$tasks_bench"
+limit mpirun -n 3 "$tasks_bench"
