@@ -10,6 +10,7 @@
 //! - [`engine`]: the engine loop: Rhai engine + namespace, progress loop, collectives.
 //! - [`client`]: console-side requests: execute, interrupt, define functions.
 //! - [`console`]: batch runs, the REPL and the display of results and errors.
+//! - [`distdict`]: the distributed dictionary: hashing, owners, SPMD and MPMD access.
 //! - [`bindings`]: registration of the above as Rhai functions, and value conversion.
 //! - [`plot`]: rendering plots to PNG/SVG and a terminal preview (no Rhai, no I/O).
 //! - [`nd`]: NdArray, the local typed n-d array, and the numeric kernels of every array.
@@ -23,6 +24,7 @@ pub mod bindings;
 pub mod client;
 pub mod console;
 pub mod distarray;
+pub mod distdict;
 pub mod engine;
 pub mod launch;
 pub mod nd;

@@ -8,6 +8,7 @@
 //! - `values`: values crossing between console and engines exactly.
 //! - `spmd`: rank/size and the collectives, their determinism and their errors.
 //! - `interrupt`: interrupting loops, receives and barriers; namespaces survive.
+//! - `distdict`: DistDict semantics, owners, SPMD/MPMD access, ordering, bad input.
 //! - `examples`: every examples/*.rhai runs and checks itself.
 //! - `inprocess`: threads-only checks that need Rust hooks (panics inside requests).
 //! - `plot_render`: the plot layer's rendering and preview, through `pshell::plot`.
@@ -21,6 +22,7 @@ mod cli;
 mod console;
 mod data;
 mod distarray;
+mod distdict;
 mod examples;
 mod farm;
 mod images;

@@ -141,6 +141,18 @@ pub fn script(on: On, code: &str) -> Run {
     r
 }
 
+/// Runs a console script with extra environment variables.
+pub fn script_env(on: On, code: &str, env: &[(&str, &str)]) -> Run {
+    let dir = tempdir();
+    let path = dir.join("script.rhai");
+    std::fs::write(&path, code).expect("write script");
+    let setting =
+        Setting { env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..Setting::default() };
+    let r = run_with(on, &[path.to_str().expect("utf-8 path")], None, &setting);
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
 /// Runs a script on every engine at once (`--spmd`).
 pub fn spmd(on: On, code: &str) -> Run {
     let dir = tempdir();

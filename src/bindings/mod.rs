@@ -15,6 +15,7 @@
 //! - [`da_console`]: `gather`/`scatter` of DistArrays at the console.
 //! - [`nd`]: the NdArray type and the module `nd` (console and engines).
 //! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
+//! - [`distdict`]: the `dd` module and `DistDict` handles (engines and console).
 
 pub mod array_ops;
 pub mod async_result;
@@ -23,6 +24,7 @@ pub mod convert;
 pub mod da;
 pub mod da_console;
 pub mod data_api;
+pub mod distdict;
 pub mod farm_api;
 pub mod nd;
 pub mod plot;

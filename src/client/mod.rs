@@ -7,7 +7,8 @@
 //! (so their collectives fail instead of waiting forever), and it forwards interrupts.
 //! Pictures that engines draw arrive like printed output and go to a plot sink, which
 //! saves and shows them; if it cannot (say, the file cannot be written), that engine's
-//! part of the request fails with a `PlotError`.
+//! part of the request fails with a `PlotError`. It is also the console's DistDict link
+//! (`client::dicts`).
 //! It knows nothing of Rhai: values are protocol [`Value`]s.
 //!
 //! Beside plain requests: [`tasks`] keeps `submit`'s calls in a queue until an engine is
@@ -16,6 +17,7 @@
 //! hook through which long waits report how far they are.
 
 pub mod data;
+mod dicts;
 pub mod farm;
 pub mod progress;
 mod targets;
@@ -123,8 +125,12 @@ pub struct Client {
     /// `submit`'s queue and its tasks.
     tasks: tasks::Tasks,
     /// How many times requests in flight were interrupted (so loops that keep sending,
-    /// like `lb_map`, can stop).
+    /// like `lb_map`, can stop; dict waits end on a new one too).
     interrupts: u64,
+    /// DistDict requests in flight and their replies (see `client::dicts`).
+    dict_next_id: u64,
+    dict_waiting: HashSet<u64>,
+    dict_replies: HashMap<u64, crate::distdict::Outcome>,
 }
 
 impl Client {
@@ -167,6 +173,9 @@ impl Client {
             item_errors: HashMap::new(),
             tasks: tasks::Tasks::default(),
             interrupts: 0,
+            dict_next_id: 0,
+            dict_waiting: HashSet::new(),
+            dict_replies: HashMap::new(),
         })
     }
 
@@ -313,6 +322,7 @@ impl Client {
             Message::ItemFailed { request, item, error } if self.pending.contains_key(&request) => {
                 self.item_errors.entry(request).or_default().push((item, error));
             }
+            Message::Dict(m) => self.take_dict_message(m),
             Message::Malformed { reason } => {
                 let engine = if let Peer::Engine(e) = from { e } else { 0 };
                 self.engine_lost(engine, format!("sent a malformed message ({reason})"));

@@ -62,6 +62,7 @@ impl Console {
         let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty(), progress: None }));
         let mut rhai = Engine::new();
         console_api::register(&mut rhai, &shared);
+        crate::bindings::distdict::register_console(&mut rhai, &shared);
         crate::bindings::stdlib::register(&mut rhai);
         crate::bindings::plot::register_console(&mut rhai, &plots);
         crate::bindings::nd::register(&mut rhai);

@@ -64,6 +64,8 @@ impl State {
 
     /// Runs collective `c` with this engine's `contribution`; every engine gets the result.
     pub fn collective(&mut self, c: Collective, contribution: Value) -> Result<Value, WaitError> {
+        // Dict writes made before a collective have landed when it ends (DistDict).
+        self.settle_dicts()?;
         let call = c.call();
         if let Collective::Bcast { root } = c {
             self.check_engine("bcast", root as i64)?;

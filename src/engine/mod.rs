@@ -8,9 +8,11 @@
 //! it during long scripts, so an interrupt ends a running request within milliseconds.
 //! Collectives live in [`collectives`], DistArray's group exchanges in [`group`]; the Rhai
 //! functions that expose them are in `bindings::spmd` and `bindings::da`. `farm` calls one
-//! function on many items (`map`, `lb_map`, `submit`).
+//! function on many items (`map`, `lb_map`, `submit`). [`dicts`] serves DistDict messages
+//! and waits for dict replies.
 
 pub mod collectives;
+pub mod dicts;
 pub mod errors;
 mod farm;
 pub mod group;

@@ -75,6 +75,7 @@ fn new_engine(state: &Rc<RefCell<State>>, config: EngineConfig) -> Engine {
     });
     spmd::register(&mut rhai, state);
     crate::bindings::plot::register_engine(&mut rhai, state);
+    crate::bindings::distdict::register_engine(&mut rhai, state);
     stdlib::register(&mut rhai);
     crate::bindings::nd::register(&mut rhai);
     crate::bindings::da::register(&mut rhai, state);
@@ -99,6 +100,11 @@ impl Runner {
                 errors::catch_request(engine, || self.serve(req))
             };
             let mut st = self.state.borrow_mut();
+            // The request's dict writes land before its reply; a refused one fails it.
+            let outcome = match (outcome, st.finish_dicts(id)) {
+                (Ok(_), Err(msg)) => Err(errors::plain(engine, "DictError", msg)),
+                (outcome, _) => outcome,
+            };
             st.finish(id);
             let reply = Reply { request: id, engine, outcome, started, elapsed: clock.elapsed().as_secs_f64() };
             if st.transport.send(Peer::Console, Message::Reply(reply)).is_err() {
@@ -158,6 +164,7 @@ impl Runner {
             RequestKind::Reset => {
                 self.scope.clear();
                 self.cache.clear();
+                self.state.borrow_mut().dd.reset();
                 self.state.borrow_mut().lib = AST::empty();
                 Ok(Value::Unit)
             }

@@ -4,7 +4,8 @@
 //! `on_progress` and `on_print` callbacks, and the SPMD functions. Every message that
 //! arrives passes through [`State::handle`]: requests queue up, interrupts mark the
 //! requests they cover, point-to-point and collective messages wait in mailboxes, and
-//! notices that peers left a request are kept for the collectives waiting on them.
+//! notices that peers left a request are kept for the collectives waiting on them, and
+//! DistDict messages are served (`engine::dicts`).
 //! [`State::wait_for`] is the one blocking wait: it keeps the inbox moving and ends on
 //! an interrupt, so nothing waits in a way Ctrl-C cannot end.
 
@@ -47,6 +48,8 @@ pub struct State {
     pub group_seq: HashMap<Vec<usize>, u64>,
     /// Per engine group, the ranks of its members on this engine's machine.
     pub group_hosts: HashMap<Vec<usize>, Vec<usize>>,
+    /// This engine's DistDict parts and dict traffic (see `engine::dicts`).
+    pub dd: crate::distdict::Node,
 }
 
 /// Why a wait ended without its condition.
@@ -68,6 +71,7 @@ impl State {
             Peer::Console => panic!("an engine needs an engine endpoint"),
         };
         let engines = transport.engines();
+        let dd = super::dicts::new_node(id, engines, transport.kind());
         State {
             transport,
             id,
@@ -83,6 +87,7 @@ impl State {
             lib: rhai::AST::empty(),
             group_seq: HashMap::new(),
             group_hosts: HashMap::new(),
+            dd,
         }
     }
 
@@ -104,6 +109,7 @@ impl State {
                 let text = format!("engine {} received a malformed message from {from:?}: {reason}", self.id);
                 self.emit(Stream::Debug, text);
             }
+            (from, Message::Dict(m)) => self.serve_dict(from, m),
             // Hellos are answered by the loop before any request; anything else is noise.
             _ => {}
         }
@@ -114,6 +120,7 @@ impl State {
         while let Some((from, msg)) = self.transport.try_recv() {
             self.handle(from, msg);
         }
+        self.dict_tick();
     }
 
     /// Whether the running request has been asked to stop (or the engine to shut down).

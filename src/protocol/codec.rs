@@ -278,6 +278,10 @@ impl Writer {
                 self.u64(*item);
                 self.error(error);
             }
+            Message::Dict(m) => {
+                self.u8(dict::TAG);
+                self.dict_msg(m);
+            }
         }
     }
 
@@ -548,6 +552,7 @@ impl<'a> Reader<'a> {
                 item: self.u64("item index")?,
                 error: self.error()?,
             },
+            dict::TAG => Message::Dict(self.dict_msg()?),
             tag => return Err(DecodeError::BadTag { what: "message", tag }),
         })
     }
@@ -599,6 +604,10 @@ pub fn rank_to_peer(rank: usize) -> Peer {
         r => Peer::Engine(r - 1),
     }
 }
+
+// DistDict's messages (`Message::Dict`).
+#[path = "codec_dict.rs"]
+mod dict;
 
 #[cfg(test)]
 #[path = "codec_tests.rs"]

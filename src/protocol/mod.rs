@@ -14,13 +14,16 @@
 //!   [`Message::Plot`] while a request runs, [`Message::ItemFailed`] for failed items of a
 //!   map, one [`Message::Reply`] per request, [`Message::Goodbye`] if it dies.
 //! - engine ↔ engine: [`Message::Collective`] and [`Message::User`].
+//! - anyone ↔ engine: [`Message::Dict`] (see [`DictMsg`]).
 
 pub mod codec;
+mod dict;
 mod raw;
 mod value;
 
 use std::sync::Arc;
 
+pub use dict::{DictAnswer, DictFailure, DictKey, DictMode, DictMsg, DictOp, DictStatus, WriteOp};
 pub use value::{Buffer, Value};
 
 /// Protocol version, checked in the first message of every conversation.
@@ -66,6 +69,8 @@ pub enum Message {
     /// One item of a [`RequestKind::Map`] failed (`item` is its index in the whole
     /// map). Sent before the request's reply; the other items go on.
     ItemFailed { request: u64, item: u64, error: RemoteError },
+    /// DistDict traffic between a dict's users and the engines that own its keys.
+    Dict(DictMsg),
 }
 
 /// A request from the console to an engine.

@@ -60,6 +60,16 @@ impl Buffer {
         self.len() == 0
     }
 
+    /// Bytes one element takes in memory.
+    pub fn elem_bytes(&self) -> usize {
+        match self {
+            Buffer::F64(_) | Buffer::I64(_) => 8,
+            Buffer::F32(_) | Buffer::I32(_) => 4,
+            Buffer::Bool(_) => 1,
+            Buffer::C128(_) => 16,
+        }
+    }
+
     /// The element type's name: "f64", "f32", "i64", "i32", "bool" or "c128".
     pub fn type_name(&self) -> &'static str {
         match self {
