@@ -7,11 +7,13 @@
 //! (so their collectives fail instead of waiting forever), and it forwards interrupts.
 //! It knows nothing of Rhai: values are protocol [`Value`]s.
 
+mod status;
 mod targets;
 
+pub use status::{Busy, WaitProgress};
 pub use targets::parse_targets;
 
-use crate::protocol::{Message, Output, Peer, RemoteError, Reply, Request, RequestKind, Value, VERSION};
+use crate::protocol::{EngineStatus, Message, Output, Peer, RemoteError, Reply, Request, RequestKind, Value, VERSION};
 use crate::transport::Transport;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -63,6 +65,7 @@ struct Pending {
     first_reply: Option<Instant>,
     /// Engines whose departure was already announced to the others.
     announced: HashSet<usize>,
+    submitted: Instant,
 }
 
 /// Receives engines' printed output as it arrives.
@@ -78,7 +81,17 @@ pub struct Client {
     interrupt_flag: Arc<AtomicBool>,
     /// Engines that are gone, with the reason.
     lost: BTreeMap<usize, String>,
+    /// Engines interrupted by `interrupt_running` (what the flag does), since last asked.
+    flag_interrupted: Vec<usize>,
+    /// The latest status query and the answers to it so far.
+    status_query: u64,
+    statuses: HashMap<usize, EngineStatus>,
+    /// Called while `wait` waits (the REPL's live progress line).
+    wait_hook: Option<WaitHook>,
 }
+
+/// See [`Client::set_wait_hook`].
+pub type WaitHook = Box<dyn FnMut(&WaitProgress)>;
 
 impl Client {
     /// Waits for every engine's hello and checks the protocol version.
@@ -115,6 +128,10 @@ impl Client {
             sink,
             interrupt_flag: Arc::new(AtomicBool::new(false)),
             lost: BTreeMap::new(),
+            flag_interrupted: Vec::new(),
+            status_query: 0,
+            statuses: HashMap::new(),
+            wait_hook: None,
         })
     }
 
@@ -144,6 +161,7 @@ impl Client {
             replies: HashMap::new(),
             first_reply: None,
             announced: HashSet::new(),
+            submitted: Instant::now(),
         };
         for &e in targets {
             let req = Request { id, targets: targets.to_vec(), kind: kind.clone() };
@@ -181,7 +199,9 @@ impl Client {
                 return None;
             }
             self.pump(left.unwrap_or(Duration::MAX).min(Duration::from_millis(5)));
+            self.report_wait(id);
         }
+        self.report_wait(id);
         let mut p = self.pending.remove(&id)?;
         Some(p.targets.iter().map(|e| p.replies.remove(e).expect("every target replied")).collect())
     }
@@ -210,6 +230,9 @@ impl Client {
                 }
             }
             Message::Goodbye { engine, reason } => self.engine_lost(engine, reason),
+            Message::Status(st) if st.query == self.status_query => {
+                self.statuses.insert(st.engine, st);
+            }
             Message::Malformed { reason } => {
                 let engine = if let Peer::Engine(e) = from { e } else { 0 };
                 self.engine_lost(engine, format!("sent a malformed message ({reason})"));
@@ -254,10 +277,15 @@ impl Client {
 
     /// Interrupts every request in flight on its targets.
     pub fn interrupt_running(&mut self) {
-        let mut targets: Vec<usize> = self.pending.values().flat_map(|p| p.targets.iter().copied()).collect();
+        let mut targets: Vec<usize> = self
+            .pending
+            .values()
+            .flat_map(|p| p.targets.iter().copied().filter(|e| !p.replies.contains_key(e)))
+            .collect();
         targets.sort_unstable();
         targets.dedup();
         self.interrupt(&targets);
+        self.flag_interrupted.extend(targets);
     }
 
     /// Interrupts whatever `targets` are running or have queued.

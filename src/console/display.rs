@@ -15,7 +15,9 @@ const SHOWN: usize = 3;
 
 /// The line `line` (1-based) of `code` with a caret under column `col` (1-based).
 pub fn caret(code: &str, line: u32, col: u32) -> Option<String> {
-    let text = code.lines().nth(line.checked_sub(1)? as usize)?;
+    // `split`, not `lines`: an error at the end of input may sit on an empty last line.
+    let text = code.split('\n').nth(line.checked_sub(1)? as usize)?;
+    let text = text.strip_suffix('\r').unwrap_or(text);
     let pad: String =
         text.chars().take(col.saturating_sub(1) as usize).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
     let gutter = format!("{line}");
@@ -98,6 +100,7 @@ mod tests {
         assert_eq!(caret("a\nlet y = x;", 2, 9).unwrap(), "  2 | let y = x;\n    |         ^");
         assert_eq!(caret("\tx", 1, 2).unwrap(), "  1 | \tx\n    | \t^");
         assert_eq!(caret("a", 5, 1), None);
+        assert_eq!(caret("f(\n", 2, 1).unwrap(), "  2 | \n    | ^");
     }
 
     #[test]

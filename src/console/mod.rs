@@ -6,16 +6,34 @@
 //! every engine too, so `map(f, items)` and `px("f(1)")` work without pushing code.
 //! [`batch`] runs files, `-e` snippets and SPMD scripts; [`repl`] is the interactive loop;
 //! [`display`] formats results and errors.
+//!
+//! The REPL's parts: [`repl`] (the loop and cells), [`magics`], [`input`] (rustyline on a
+//! terminal, or line mode), [`helper`] (validation, completion, highlighting for
+//! rustyline), [`validate`] (when a cell is complete), [`show`] (values, per-engine
+//! collapse), [`screen`] (engine output, colours, the live line), [`status`] (`%status`,
+//! `%who`), [`terminal`] (modes, Ctrl-C, adopting mpirun's terminal).
 
 pub mod batch;
+pub mod complete;
 pub mod display;
+pub mod helper;
+pub mod highlight;
+pub mod input;
+pub mod magics;
 pub mod repl;
+pub mod screen;
+pub mod show;
+pub mod status;
+pub mod terminal;
+pub mod validate;
 
 use crate::bindings::console_api;
 use crate::client::Client;
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// The most code sent to the engines in one piece.
 pub const MAX_CODE_BYTES: usize = 64 << 20;
@@ -25,6 +43,8 @@ pub struct Shared {
     pub client: Client,
     /// Every function defined at the console so far.
     pub lib: AST,
+    /// Set by Ctrl-C: stops console code (and console waits) as soon as it is noticed.
+    pub interrupted: Arc<AtomicBool>,
 }
 
 pub struct Console {
@@ -47,8 +67,10 @@ pub fn check_size(code: &str) -> Result<(), String> {
 
 impl Console {
     pub fn new(client: Client) -> Console {
-        let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty() }));
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty(), interrupted: interrupted.clone() }));
         let mut rhai = Engine::new();
+        rhai.on_progress(move |_| interrupted.load(Ordering::Relaxed).then(|| Dynamic::from("interrupted")));
         console_api::register(&mut rhai, &shared);
         Console { shared, rhai, scope: Scope::new() }
     }
@@ -81,7 +103,40 @@ impl Console {
 
     /// The names and types of the console's variables.
     pub fn variables(&self) -> Vec<(String, String)> {
-        self.scope.iter().map(|(name, _, v)| (name.to_string(), v.type_name().to_string())).collect()
+        self.scope
+            .iter_raw()
+            .map(|(name, _, v)| (name.to_string(), self.rhai.map_type_name(v.type_name()).to_string()))
+            .collect()
+    }
+
+    /// Checks the syntax of `code` (to be run on engines) without running it.
+    pub fn check_syntax(&self, code: &str, origin: &str) -> Result<(), String> {
+        check_size(code)?;
+        self.rhai
+            .compile(code)
+            .map(|_| ())
+            .map_err(|e| format_at(origin, code, e.position(), &format!("syntax error: {}", e.err_type())))
+    }
+
+    /// Forgets the console's variables and functions.
+    pub fn reset(&mut self) {
+        self.scope.clear();
+        self.shared.borrow_mut().lib = AST::empty();
+    }
+
+    /// The functions console code can call (registered and defined at the console, and
+    /// with `standard` Rhai's standard library), with their number of parameters.
+    pub fn functions(&self, standard: bool) -> Vec<(String, usize)> {
+        let mut names = crate::bindings::function_names(&self.rhai, standard);
+        names.extend(self.shared.borrow().lib.iter_functions().map(|f| (f.name.to_string(), f.params.len())));
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The functions defined at the console, as `name(params)`.
+    pub fn defined_functions(&self) -> Vec<String> {
+        self.shared.borrow().lib.iter_functions().map(|f| format!("{}({})", f.name, f.params.join(", "))).collect()
     }
 }
 

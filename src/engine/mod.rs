@@ -14,8 +14,9 @@ pub mod errors;
 pub mod reduce;
 mod runner;
 pub mod state;
+pub mod status;
 
-pub use runner::{run, EngineConfig};
+pub use runner::{function_names, run, EngineConfig};
 
 /// This machine's host name, for `Hello` and `%status`.
 pub fn host_name() -> String {

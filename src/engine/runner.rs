@@ -46,7 +46,11 @@ pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
         let outcome = if id <= runner.state.borrow().interrupt_up_to {
             Err(errors::plain(engine, "Interrupted", "interrupted before it started".into()))
         } else {
-            runner.state.borrow_mut().current = Some(Current { id, targets: req.targets.clone(), collectives: 0 });
+            {
+                let mut st = runner.state.borrow_mut();
+                st.current = Some(Current { id, targets: req.targets.clone(), collectives: 0 });
+                st.report.start(id, &req.kind);
+            }
             match catch_unwind(AssertUnwindSafe(|| runner.serve(req))) {
                 Ok(outcome) => outcome,
                 Err(payload) => Err(errors::from_panic(engine, payload.as_ref())),
@@ -54,11 +58,25 @@ pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
         };
         let mut st = runner.state.borrow_mut();
         st.finish(id);
+        let (rhai, scope) = (&runner.rhai, &runner.scope);
+        st.report
+            .finish(scope.len(), || scope.iter_raw().map(|(name, _, v)| (name, rhai.map_type_name(v.type_name()))));
         let reply = Reply { request: id, engine, outcome, started, elapsed: clock.elapsed().as_secs_f64() };
         if st.transport.send(Peer::Console, Message::Reply(reply)).is_err() {
             break;
         }
     }
+}
+
+/// The names of the functions a script can call on an engine (for completion and help at
+/// the console): those registered by pshell and (`standard`) Rhai's standard library,
+/// with their module path (`da::zeros`), and the number of parameters of each.
+pub fn function_names(standard: bool) -> Vec<(String, usize)> {
+    let (_console, mut ends) = crate::transport::threads::cluster(1);
+    let end = ends.pop().expect("one engine endpoint");
+    let state = Rc::new(RefCell::new(State::new(Box::new(end))));
+    let rhai = new_engine(&state, EngineConfig::default());
+    crate::bindings::function_names(&rhai, standard)
 }
 
 fn new_engine(state: &Rc<RefCell<State>>, config: EngineConfig) -> Engine {

@@ -43,6 +43,8 @@ pub struct State {
     pub peers_done: HashMap<u64, HashMap<usize, bool>>,
     /// Functions defined at the console (and closures), compiled here.
     pub lib: rhai::AST,
+    /// What `%status` reports: the running request and the namespace (see `status`).
+    pub report: super::status::Report,
 }
 
 /// Why a wait ended without its condition.
@@ -77,6 +79,7 @@ impl State {
             collective_mail: HashMap::new(),
             peers_done: HashMap::new(),
             lib: rhai::AST::empty(),
+            report: Default::default(),
         }
     }
 
@@ -93,6 +96,10 @@ impl State {
             (Peer::Engine(src), Message::User { value }) => self.user_mail.entry(src).or_default().push_back(value),
             (Peer::Engine(src), Message::Collective { request, seq, op, payload }) if request > self.last_finished => {
                 self.collective_mail.insert((request, seq, src), (op, payload));
+            }
+            (Peer::Console, Message::StatusQuery { query }) => {
+                let status = self.status(query);
+                let _ = self.transport.send(Peer::Console, Message::Status(status));
             }
             (from, Message::Malformed { reason }) => {
                 let text = format!("engine {} received a malformed message from {from:?}: {reason}", self.id);

@@ -6,7 +6,7 @@
 //! against what is left before allocating, bounds nesting depth, and reports a truncated
 //! or malformed buffer as a [`DecodeError`], never a panic.
 
-use super::{Message, Output, Peer, RemoteError, Reply, Request, RequestKind, Stream, Value};
+use super::{Activity, EngineStatus, Message, Output, Peer, RemoteError, Reply, Request, RequestKind, Stream, Value};
 use std::sync::Arc;
 
 const MAGIC: u8 = 0xB7;
@@ -243,6 +243,42 @@ impl Writer {
                 self.u8(10);
                 self.str(reason);
             }
+            // Status tags start at 20, leaving room for other additions in between.
+            Message::StatusQuery { query } => {
+                self.u8(20);
+                self.u64(*query);
+            }
+            Message::Status(st) => {
+                self.u8(21);
+                self.status(st);
+            }
+        }
+    }
+
+    fn status(&mut self, st: &EngineStatus) {
+        self.usize(st.engine);
+        self.u64(st.query);
+        match &st.running {
+            None => self.u8(0),
+            Some(a) => {
+                self.u8(1);
+                self.u64(a.request);
+                self.str(&a.what);
+                self.f64(a.seconds);
+            }
+        }
+        self.usize(st.queued);
+        match st.memory {
+            None => self.u8(0),
+            Some(m) => {
+                self.u8(1);
+                self.u64(m);
+            }
+        }
+        self.usize(st.variables.len());
+        for (name, ty) in &st.variables {
+            self.str(name);
+            self.str(ty);
         }
     }
 
@@ -439,8 +475,31 @@ impl<'a> Reader<'a> {
             }
             9 => Message::User { value: self.value(0)? },
             10 => Message::Malformed { reason: self.string("reason")? },
+            20 => Message::StatusQuery { query: self.u64("status query")? },
+            21 => Message::Status(self.status()?),
             tag => return Err(DecodeError::BadTag { what: "message", tag }),
         })
+    }
+
+    fn status(&mut self) -> Result<EngineStatus, DecodeError> {
+        let engine = self.usize("engine")?;
+        let query = self.u64("status query")?;
+        let running = if self.bool("running flag")? {
+            Some(Activity {
+                request: self.u64("request id")?,
+                what: self.string("activity")?,
+                seconds: self.f64("seconds")?,
+            })
+        } else {
+            None
+        };
+        let queued = self.usize("queued requests")?;
+        let memory = if self.bool("memory flag")? { Some(self.u64("memory")?) } else { None };
+        let n = self.count(16, "variables")?;
+        let variables = (0..n)
+            .map(|_| Ok((self.string("variable name")?, self.string("variable type")?)))
+            .collect::<Result<_, DecodeError>>()?;
+        Ok(EngineStatus { engine, query, running, queued, memory, variables })
     }
 
     fn request_kind(&mut self) -> Result<RequestKind, DecodeError> {

@@ -108,6 +108,23 @@ fn every_message_roundtrips() {
         Message::Collective { request: 1, seq: 2, op: "allreduce:sum".into(), payload: Ok(Value::Int(3)) },
         Message::Collective { request: 1, seq: 2, op: "barrier".into(), payload: Err("mismatch".into()) },
         Message::Malformed { reason: "bad".into() },
+        Message::StatusQuery { query: 7 },
+        Message::Status(EngineStatus {
+            engine: 2,
+            query: 7,
+            running: Some(Activity { request: 12, what: "loop {}".into(), seconds: 1.25 }),
+            queued: 3,
+            memory: Some(1 << 30),
+            variables: vec![("a".into(), "i64".into()), ("ключ".into(), "array".into())],
+        }),
+        Message::Status(EngineStatus {
+            engine: 0,
+            query: 8,
+            running: None,
+            queued: 0,
+            memory: None,
+            variables: vec![],
+        }),
     ];
     for m in msgs {
         roundtrip(m);
