@@ -6,8 +6,9 @@
 //! rank 0 is the console and ranks 1..P-1 are the engines (feature `mpi`).
 //!
 //! Without a FILE or `-e`, [`terminal::mode`] picks the REPL on a terminal, the REPL in
-//! line mode, or a batch script on stdin; under mpirun, rank 0 first adopts mpirun's
-//! terminal ([`terminal::adopt`]) so that the same rule applies and Ctrl-C reaches it.
+//! line mode, or a batch script on stdin; under mpirun, rank 0 first relays mpirun's
+//! terminal through a pseudo-terminal (`console::relay`) so that the same rule applies
+//! and Ctrl-C reaches it.
 
 use crate::client::Client;
 use crate::console::screen::{self, Screen, Style};
@@ -181,8 +182,8 @@ fn mpi_main(args: Args, _size: usize) -> ExitCode {
             if args.engines.is_some() {
                 eprintln!("pshell: ignoring -n: under MPI the engines are ranks 1..P-1");
             }
-            // Kept until the console ends: gives the terminal back to mpirun when dropped.
-            let _terminal = if args.file.is_none() && args.code.is_none() { terminal::adopt() } else { None };
+            // Kept until the console ends: gives the terminal its settings back when dropped.
+            let _relay = if args.file.is_none() && args.code.is_none() { crate::console::relay::start() } else { None };
             let plan = match plan(&args) {
                 Ok(p) => p,
                 Err(msg) => {

@@ -11,7 +11,8 @@
 //! terminal, or line mode), [`helper`] (validation, completion, highlighting for
 //! rustyline), [`validate`] (when a cell is complete), [`show`] (values, per-engine
 //! collapse), [`screen`] (engine output, colours, the live line), [`status`] (`%status`,
-//! `%who`), [`terminal`] (modes, Ctrl-C, adopting mpirun's terminal).
+//! `%who`), [`terminal`] (modes, Ctrl-C), `relay` (under mpirun: a pseudo-terminal
+//! between mpirun and rustyline, so Ctrl-C interrupts instead of ending the job).
 
 pub mod batch;
 pub mod complete;
@@ -20,6 +21,8 @@ pub mod helper;
 pub mod highlight;
 pub mod input;
 pub mod magics;
+#[cfg(unix)]
+pub mod relay;
 pub mod repl;
 pub mod screen;
 pub mod show;
