@@ -9,12 +9,14 @@
 //! - `interrupt`: interrupting loops, receives and barriers; namespaces survive.
 //! - `examples`: every examples/*.rhai runs and checks itself.
 //! - `inprocess`: threads-only checks that need Rust hooks (panics inside requests).
+//! - `repl`: the REPL in line mode (pipes): prompts, magics, display, errors, bad input.
 
 mod cli;
 mod console;
 mod examples;
 mod inprocess;
 mod interrupt;
+mod repl;
 mod spmd;
 mod util;
 mod values;

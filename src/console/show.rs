@@ -98,6 +98,9 @@ fn dynamic_into(out: &mut String, d: &Dynamic, depth: usize) {
         let _ = write!(out, "{c:?}");
         return;
     }
+    if d.is_unit() {
+        return out.push_str("()");
+    }
     if let Ok(x) = d.as_float() {
         let _ = write!(out, "{x:?}");
         return;
@@ -166,6 +169,7 @@ mod tests {
         assert_eq!(dynamic(&Dynamic::from(2.5)), "2.5");
         assert_eq!(dynamic(&Dynamic::from('c')), "'c'");
         assert_eq!(dynamic(&Dynamic::from(true)), "true");
+        assert_eq!(dynamic(&Dynamic::from(vec![Dynamic::UNIT])), "[()]");
     }
 
     #[test]
