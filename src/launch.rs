@@ -182,6 +182,7 @@ fn mpi_main(args: Args, _size: usize) -> ExitCode {
             if args.engines.is_some() {
                 eprintln!("pshell: ignoring -n: under MPI the engines are ranks 1..P-1");
             }
+            terminal::note_launcher();
             // Kept until the console ends: gives the terminal its settings back when dropped.
             let _relay = if args.file.is_none() && args.code.is_none() { crate::console::relay::start() } else { None };
             let plan = match plan(&args) {

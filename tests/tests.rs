@@ -10,6 +10,8 @@
 //! - `examples`: every examples/*.rhai runs and checks itself.
 //! - `inprocess`: threads-only checks that need Rust hooks (panics inside requests).
 //! - `repl`: the REPL in line mode (pipes): prompts, magics, display, errors, bad input.
+//! - `repl_terminal`: the REPL on a terminal (tmux, helper `repl_tmux`): Ctrl-C, Ctrl-D,
+//!   history, completion, multi-line editing, pastes, the live line.
 
 mod cli;
 mod console;
@@ -17,6 +19,8 @@ mod examples;
 mod inprocess;
 mod interrupt;
 mod repl;
+mod repl_terminal;
+mod repl_tmux;
 mod spmd;
 mod util;
 mod values;

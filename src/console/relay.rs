@@ -14,7 +14,8 @@
 //!   is stopped by SIGTTIN (the shell reports the job stopped).
 //!
 //! # What pshell does
-//! When mpirun's stdin is the terminal that controls rank 0 (so a person types at it),
+//! When mpirun's stdin and stdout are the terminal that controls rank 0 (a person types
+//! at it and reads it),
 //! rank 0 switches that terminal to raw input (no line buffering, no echo, no signals
 //! from keys): mpirun, still in the foreground, forwards every key as it is typed, and
 //! Ctrl-C arrives as the byte 0x03 instead of a SIGINT. Rank 0 opens a pseudo-terminal,
@@ -51,9 +52,10 @@ pub struct Relay {
     done: Arc<AtomicBool>,
 }
 
-/// Whether the launcher's (mpirun's) stdin is this process's controlling terminal.
-fn launcher_reads_our_terminal() -> bool {
-    let path = format!("/proc/{}/fd/0", std::os::unix::process::parent_id());
+/// Whether the launcher's (mpirun's) descriptor `fd` is this process's controlling
+/// terminal.
+fn launcher_uses_our_terminal(fd: u32) -> bool {
+    let path = format!("/proc/{}/fd/{fd}", std::os::unix::process::parent_id());
     std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(nix::fcntl::OFlag::O_NOCTTY.bits())
@@ -75,11 +77,12 @@ fn set_window_size(fd: &impl AsFd, ws: &nix::pty::Winsize) {
     unsafe { nix::libc::ioctl(fd.as_fd().as_raw_fd(), nix::libc::TIOCSWINSZ, ws) };
 }
 
-/// Starts the relay if a person types at mpirun's terminal and stdin is mpirun's pipe;
+/// Starts the relay if a person types at mpirun's terminal and reads it (mpirun's stdin
+/// and stdout are this process's controlling terminal) and stdin is mpirun's pipe;
 /// `None` otherwise (or if the system refuses), leaving everything as it was.
 pub fn start() -> Option<Relay> {
     use std::io::IsTerminal;
-    if std::io::stdin().is_terminal() || !launcher_reads_our_terminal() {
+    if std::io::stdin().is_terminal() || !launcher_uses_our_terminal(0) || !launcher_uses_our_terminal(1) {
         return None;
     }
     // Rank 0 is in a background process group: changing the terminal's settings (and

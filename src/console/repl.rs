@@ -18,7 +18,7 @@ use super::{display, show, Console};
 use crate::engine::collectives::engine_list;
 use crate::protocol::Value;
 use std::cell::RefCell;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -85,7 +85,7 @@ pub fn run(console: &mut Console, mode: Mode, screen: Rc<RefCell<Screen>>) {
         count: 1,
         autopx: false,
         targets: None,
-        watched: std::io::stdout().is_terminal(),
+        watched: super::terminal::stdout_is_terminal(),
         quit: false,
         names,
     };

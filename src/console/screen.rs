@@ -11,7 +11,7 @@
 use crate::client::{OutputSink, WaitHook, WaitProgress};
 use crate::protocol::{Output, Stream};
 use std::cell::RefCell;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,7 @@ impl Style {
     pub fn detect() -> Style {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
-        Style { color: std::io::stdout().is_terminal() && !no_color && !dumb }
+        Style { color: super::terminal::stdout_is_terminal() && !no_color && !dumb }
     }
 
     pub fn plain() -> Style {

@@ -9,8 +9,11 @@
 //! - neither (`echo 'px("1")' | pshell > out`) → stdin is a batch script
 //!   ([`Mode::Script`]), as `pshell -` always is.
 //!
-//! Under mpirun, rank 0 first puts a pseudo-terminal between mpirun and itself when the
-//! user typed at a terminal ([`super::relay`]), so the same rule applies there.
+//! Under mpirun, rank 0's stdout is always a pseudo-terminal of mpirun's, even when
+//! mpirun's own output goes to a pipe or a file: there "stdout is a terminal" means
+//! mpirun's stdout is ([`note_launcher`]). And when a person types at mpirun's
+//! terminal, rank 0 first puts a pseudo-terminal between mpirun and itself
+//! ([`super::relay`]), so the same rule applies.
 
 use std::io::IsTerminal;
 use std::sync::atomic::AtomicBool;
@@ -40,7 +43,33 @@ pub fn mode(interactive: bool, stdin_tty: bool, stdout_tty: bool) -> Mode {
 
 /// [`mode`] for this process's stdin and stdout.
 pub fn current_mode(interactive: bool) -> Mode {
-    mode(interactive, std::io::stdin().is_terminal(), std::io::stdout().is_terminal())
+    mode(interactive, std::io::stdin().is_terminal(), stdout_is_terminal())
+}
+
+static STDOUT_TERMINAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Whether what the console prints reaches a terminal (colours, `%reset`'s question,
+/// line mode).
+pub fn stdout_is_terminal() -> bool {
+    *STDOUT_TERMINAL.get_or_init(|| std::io::stdout().is_terminal())
+}
+
+/// Whether descriptor `fd` of the process that started this one is a terminal (`None`
+/// when the system does not tell).
+#[cfg(unix)]
+pub fn launcher_fd_is_terminal(fd: u32) -> Option<bool> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = format!("/proc/{}/fd/{fd}", std::os::unix::process::parent_id());
+    let opened = std::fs::OpenOptions::new().read(true).custom_flags(nix::fcntl::OFlag::O_NOCTTY.bits()).open(path);
+    opened.ok().map(|f| f.is_terminal())
+}
+
+/// Under an MPI launcher: judge stdout by the launcher's (see the module docs). Call
+/// before anything asks [`stdout_is_terminal`].
+#[cfg(unix)]
+pub fn note_launcher() {
+    let tty = launcher_fd_is_terminal(1).unwrap_or_else(|| std::io::stdout().is_terminal());
+    let _ = STDOUT_TERMINAL.set(tty);
 }
 
 /// While alive, SIGINT (Ctrl-C) sets the given flags instead of ending the process.
