@@ -14,7 +14,7 @@ pub fn repl(on: On, input: &str) -> Run {
 
 /// The prompt at the start of `s`, if there is one: `In [n]: `, `[px ...] In [n]: ` or
 /// a continuation `   ...: `.
-fn prompt_len(s: &str) -> Option<usize> {
+pub fn prompt_len(s: &str) -> Option<usize> {
     let rest = if s.starts_with("[px") { &s[s.find("] ")? + 2..] } else { s };
     let skipped = s.len() - rest.len();
     if let Some(r) = rest.strip_prefix("In [") {

@@ -12,6 +12,7 @@
 //! - `repl`: the REPL in line mode (pipes): prompts, magics, display, errors, bad input.
 //! - `repl_terminal`: the REPL on a terminal (tmux, helper `repl_tmux`): Ctrl-C, Ctrl-D,
 //!   history, completion, multi-line editing, pastes, the live line.
+//! - `repl_session`: examples/session.txt replayed and compared.
 
 mod cli;
 mod console;
@@ -19,6 +20,7 @@ mod examples;
 mod inprocess;
 mod interrupt;
 mod repl;
+mod repl_session;
 mod repl_terminal;
 mod repl_tmux;
 mod spmd;
