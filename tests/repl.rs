@@ -72,7 +72,10 @@ fn prompts_results_and_the_end_of_input() {
         let banner = format!("{} engines over {}", on.engines(), if util::mpi() { "mpi" } else { "threads" });
         assert!(r.stdout.starts_with(&format!("pshell {}: {banner}.", env!("CARGO_PKG_VERSION"))), "{}", r.stdout);
         let t = transcript("1 + 2\nlet a = 5;\na * 2\n", &r.stdout);
-        assert!(t.ends_with("In [1]: 1 + 2\nOut[1]: 3\nIn [2]: let a = 5;\nIn [3]: a * 2\nOut[3]: 10\nIn [4]: \n"), "{t}");
+        assert!(
+            t.ends_with("In [1]: 1 + 2\nOut[1]: 3\nIn [2]: let a = 5;\nIn [3]: a * 2\nOut[3]: 10\nIn [4]: \n"),
+            "{t}"
+        );
     }
 }
 
@@ -152,7 +155,10 @@ fn several_failing_engines_make_one_composite_error() {
         let n = on.engines();
         let t = cells(on, "%px throw `same`\n%px 1\n");
         assert!(
-            t.starts_with(&format!("In [1]: %px throw `same`\nerror: {n} of {n} engines failed in In [1]:\n[{}] RuntimeError: same\n", util_list(0, n - 1))),
+            t.starts_with(&format!(
+                "In [1]: %px throw `same`\nerror: {n} of {n} engines failed in In [1]:\n[{}] RuntimeError: same\n",
+                util_list(0, n - 1)
+            )),
             "{t}"
         );
         assert!(t.ends_with(&format!("In [2]: %px 1\nOut[2]: [{}] 1\n", util_list(0, n - 1))), "{t}");
@@ -176,7 +182,10 @@ fn autopx_and_targets_send_cells_to_the_chosen_engines() {
         // Only engines 0 and 2 have `t`.
         let others: Vec<String> = (0..n).filter(|e| *e != 0 && *e != 2).map(|e| e.to_string()).collect();
         assert!(t.contains(&format!("[{}] VariableNotFound: Variable not found: t\n", others.join(","))), "{t}");
-        assert!(t.ends_with(&format!("In [8]: %targets\ntargets: engines {}\n", util_list(0, on.engines() - 1))), "{t}");
+        assert!(
+            t.ends_with(&format!("In [8]: %targets\ntargets: engines {}\n", util_list(0, on.engines() - 1))),
+            "{t}"
+        );
     }
 }
 
@@ -214,7 +223,8 @@ fn run_and_pxrun_run_files_on_the_console_and_the_engines() {
     let file = dir.join("setup.rhai");
     std::fs::write(&file, "fn triple(x) { 3 * x }\nlet from_file = 14;\n").unwrap();
     let f = file.display();
-    let input = format!("%run {f}\ntriple(from_file)\n%pxrun {f}\n%px triple(from_file) + rank()\n%run nowhere.rhai\n%pxrun\n");
+    let input =
+        format!("%run {f}\ntriple(from_file)\n%pxrun {f}\n%px triple(from_file) + rank()\n%run nowhere.rhai\n%pxrun\n");
     let t = cells(on, &input);
     assert!(t.contains(&format!("In [1]: %run {f}\nIn [2]: triple(from_file)\nOut[2]: 42\nIn [3]: %pxrun {f}\nIn [4]: %px triple(from_file) + rank()\nOut[4]: [0] 42\n")), "{t}");
     assert!(t.contains("In [5]: %run nowhere.rhai\nerror: %run: cannot read 'nowhere.rhai': No such file"), "{t}");
@@ -247,7 +257,9 @@ fn who_status_and_reset_describe_and_clear_the_namespaces() {
 fn help_lists_every_magic_and_the_main_functions() {
     let on = clusters()[0];
     let t = cells(on, "%help\n");
-    for magic in ["%px", "%autopx", "%targets", "%time", "%run", "%pxrun", "%status", "%who", "%reset", "%help", "%quit", "!CMD"] {
+    for magic in
+        ["%px", "%autopx", "%targets", "%time", "%run", "%pxrun", "%status", "%who", "%reset", "%help", "%quit", "!CMD"]
+    {
         assert!(t.contains(&format!("\n  {magic}")), "{magic} missing:\n{t}");
     }
     for f in ["px(code [, targets])", "px_async(", "interrupt(", "rank(), size()", "allreduce(v, op)"] {
@@ -287,7 +299,11 @@ fn a_huge_paste_runs_every_line() {
     let mut input: String = (0..10_000).map(|i| format!("let v{i} = {i};\n")).collect();
     input.push_str("v9999 + v1\n");
     let r = repl(on, &input).ok();
-    assert!(r.stdout.contains("In [10001]: Out[10001]: 10000\n"), "{}", &r.stdout[r.stdout.len().saturating_sub(300)..]);
+    assert!(
+        r.stdout.contains("In [10001]: Out[10001]: 10000\n"),
+        "{}",
+        &r.stdout[r.stdout.len().saturating_sub(300)..]
+    );
 }
 
 #[test]

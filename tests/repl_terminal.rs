@@ -23,7 +23,13 @@ fn alive(pid: u32) -> bool {
 fn ctrl_c_interrupts_loops_and_ctrl_d_stops_every_engine() {
     for on in clusters() {
         let n = on.engines();
-        let all = if n == 1 { "0".to_string() } else if n == 2 { "0,1".into() } else { format!("0-{}", n - 1) };
+        let all = if n == 1 {
+            "0".to_string()
+        } else if n == 2 {
+            "0,1".into()
+        } else {
+            format!("0-{}", n - 1)
+        };
         let pane = Pane::pshell(on, &[], &[("PSHELL_HISTORY", "")]);
         pane.wait("In [1]: ");
         pane.line("%px let kept = rank() + 100;");
@@ -137,7 +143,10 @@ fn multi_line_editing_and_two_enters() {
     pane.line("let a = [1,");
     pane.keys(&["Enter"]);
     let s = pane.wait("In [4]: ");
-    assert!(s.contains("error: syntax error: Expecting ']' to end this array literal\n  at In [3] line 2, column 1"), "{s}");
+    assert!(
+        s.contains("error: syntax error: Expecting ']' to end this array literal\n  at In [3] line 2, column 1"),
+        "{s}"
+    );
 }
 
 #[test]

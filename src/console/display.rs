@@ -7,8 +7,7 @@
 
 use crate::client::CompositeError;
 use crate::engine::collectives::engine_list;
-use crate::protocol::{Output, RemoteError};
-use std::io::Write;
+use crate::protocol::RemoteError;
 
 /// Distinct failures shown in full before the rest are counted.
 const SHOWN: usize = 3;
@@ -69,17 +68,6 @@ pub fn composite(err: &CompositeError) -> String {
     out
 }
 
-/// Writes engine output as `[e] line`, one line at a time (never mid-line interleaved).
-pub fn write_output(out: &Output, w: &mut impl Write) {
-    let text = out.text.strip_suffix('\n').unwrap_or(&out.text);
-    let mut buf = String::with_capacity(text.len() + 8);
-    for line in text.split('\n') {
-        buf.push_str(&format!("[{}] {line}\n", out.engine));
-    }
-    let _ = w.write_all(buf.as_bytes());
-    let _ = w.flush();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,13 +100,5 @@ mod tests {
         let text = composite(&c);
         assert!(text.starts_with("9 of 10 engines failed in px:\n[0-3] RuntimeError: same\n  at px line 2, column 9\n  2 | let y = x;\n    |         ^\n[4] RuntimeError: different 4"), "{text}");
         assert!(text.ends_with("... and 3 more engines failed"), "{text}");
-    }
-
-    #[test]
-    fn output_lines_are_tagged() {
-        let mut buf = Vec::new();
-        let out = Output { request: 1, engine: 3, stream: crate::protocol::Stream::Print, text: "a\nb".into() };
-        write_output(&out, &mut buf);
-        assert_eq!(String::from_utf8(buf).unwrap(), "[3] a\n[3] b\n");
     }
 }

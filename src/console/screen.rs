@@ -91,18 +91,10 @@ impl Screen {
         }
     }
 
-    /// Writes engine output, each line tagged with its engine.
+    /// Writes engine output, each line tagged with its engine, in one write.
     pub fn output(&mut self, out: &Output) {
         self.clear();
-        let text = out.text.strip_suffix('\n').unwrap_or(&out.text);
-        let tag = self.style.tag(&format!("[{}]", out.engine));
-        let mut buf = String::with_capacity(text.len() + 8);
-        for line in text.split('\n') {
-            match out.stream {
-                Stream::Print => buf.push_str(&format!("{tag} {line}\n")),
-                Stream::Debug => buf.push_str(&format!("{tag} {}\n", self.style.dim(line))),
-            }
-        }
+        let buf = tagged(out, self.style);
         let mut w = std::io::stdout().lock();
         let _ = w.write_all(buf.as_bytes());
         let _ = w.flush();
@@ -122,6 +114,20 @@ impl Screen {
         let _ = out.flush();
         self.shown = Some(Instant::now());
     }
+}
+
+/// Engine output as `[e] line` lines (`debug` output dimmed).
+pub fn tagged(out: &Output, style: Style) -> String {
+    let text = out.text.strip_suffix('\n').unwrap_or(&out.text);
+    let tag = style.tag(&format!("[{}]", out.engine));
+    let mut buf = String::with_capacity(text.len() + 8);
+    for line in text.split('\n') {
+        match out.stream {
+            Stream::Print => buf.push_str(&format!("{tag} {line}\n")),
+            Stream::Debug => buf.push_str(&format!("{tag} {}\n", style.dim(line))),
+        }
+    }
+    buf
 }
 
 /// The text of the live line.
@@ -149,6 +155,14 @@ mod tests {
     fn styles_colour_only_when_asked() {
         assert_eq!(Style::plain().tag("[0]"), "[0]");
         assert_eq!(Style { color: true }.tag("[0]"), "\x1b[36m[0]\x1b[0m");
+    }
+
+    #[test]
+    fn output_lines_are_tagged() {
+        let out = Output { request: 1, engine: 3, stream: Stream::Print, text: "a\nb\n".into() };
+        assert_eq!(tagged(&out, Style::plain()), "[3] a\n[3] b\n");
+        let out = Output { request: 1, engine: 0, stream: Stream::Debug, text: "d".into() };
+        assert_eq!(tagged(&out, Style { color: true }), "\x1b[36m[0]\x1b[0m \x1b[2md\x1b[0m\n");
     }
 
     #[test]
