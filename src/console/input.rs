@@ -79,6 +79,10 @@ impl TerminalInput {
             .history_ignore_dups(true)
             .map_err(|e| e.to_string())?
             .color_mode(if style.color { ColorMode::Enabled } else { ColorMode::Disabled })
+            // Asking the terminal where the cursor is races with keys typed ahead: a key
+            // arriving before the answer is eaten, and the answer becomes keys. Every
+            // output of the session ends its line, so the prompt starts a line anyway.
+            .check_cursor_position(false)
             .build();
         let mut editor = Editor::with_config(config).map_err(|e| format!("cannot start the line editor: {e}"))?;
         editor.set_helper(Some(ReplHelper::new(style, shared, names)));
