@@ -15,9 +15,9 @@
 //!
 //! # What pshell does
 //! When mpirun's stdin and stdout are the terminal that controls rank 0 (a person types
-//! at it and reads it),
-//! rank 0 switches that terminal to raw input (no line buffering, no echo, no signals
-//! from keys): mpirun, still in the foreground, forwards every key as it is typed, and
+//! at it and reads it), rank 0 switches that terminal to raw input (no line buffering,
+//! no echo, no signals from keys): mpirun, still in the foreground, forwards every key
+//! as it is typed, and
 //! Ctrl-C arrives as the byte 0x03 instead of a SIGINT. Rank 0 opens a pseudo-terminal,
 //! makes it its stdin, stdout and stderr (so rustyline runs on a real terminal with the
 //! real window size), copies the keys from mpirun's pipe into it, and what rustyline and
