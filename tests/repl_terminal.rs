@@ -47,8 +47,11 @@ fn ctrl_c_interrupts_loops_and_ctrl_d_stops_every_engine() {
         pane.keys(&["C-c"]);
         pane.wait("KeyboardInterrupt\n");
         // Ctrl-C at a prompt drops the line being typed, and the session goes on.
+        pane.wait("In [4]: ");
         pane.type_text("not_run");
         pane.keys(&["C-c"]);
+        // rustyline drops keys that arrive in the same read as the Ctrl-C.
+        pane.wait_count("In [4]: ", 2);
         pane.line("%px kept");
         let s = pane.wait("Out[4]: ");
         assert!(s.contains("Out[4]: [0] 100"), "{s}");
@@ -96,6 +99,9 @@ fn history_survives_a_restart() {
     pane.line("two_lines(remembered)");
     let s = pane.wait("Out[3]: ");
     assert!(s.contains("In [1]: let remembered = 6 * 7;\nIn [2]: fn two_lines(x) {\nx + 1 }\nIn [3]: two_lines(remembered)\nOut[3]: 43"), "{s}");
+    // Keys pressed before the prompt is back reach a terminal in its normal mode, where
+    // Ctrl-D is no key: wait for the prompt.
+    pane.wait("In [4]: ");
     pane.keys(&["C-d"]);
     pane.wait("[exit 0]");
     let saved = std::fs::read_to_string(&file).unwrap();
