@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check pshell must pass: formatting, clippy, the tests on the threads transport,
 # and the tests under mpirun with 2, 4 and 8 ranks. Installs Open MPI and libclang
-# (needed to build and run the MPI transport) when they are missing.
+# (needed to build and run the MPI transport) and tmux (the REPL tests type into it)
+# when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,11 +15,12 @@ step() { printf '\n==> %s\n' "$*"; }
 
 missing=()
 command -v mpirun >/dev/null 2>&1 || missing+=(openmpi-bin)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 dpkg -s libopenmpi-dev >/dev/null 2>&1 || missing+=(libopenmpi-dev)
 compgen -G "/usr/lib/llvm-*/lib/libclang*.so*" >/dev/null || compgen -G "/usr/lib/*/libclang*.so*" >/dev/null \
   || missing+=(libclang-dev)
 if [ ${#missing[@]} -gt 0 ]; then
-  step "installing what the MPI tests need: ${missing[*]}"
+  step "installing what the tests need: ${missing[*]}"
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq

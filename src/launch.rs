@@ -4,15 +4,22 @@
 //! Without MPI, the console runs on the main thread and `-n N` engines on threads. When
 //! pshell finds itself started by an MPI launcher (Open MPI or MPICH variables), world
 //! rank 0 is the console and ranks 1..P-1 are the engines (feature `mpi`).
+//!
+//! Without a FILE or `-e`, [`terminal::mode`] picks the REPL on a terminal, the REPL in
+//! line mode, or a batch script on stdin; under mpirun, rank 0 first relays mpirun's
+//! terminal through a pseudo-terminal (`console::relay`) so that the same rule applies
+//! and Ctrl-C reaches it.
 
 use crate::client::{Client, Notice};
-use crate::console::{batch, display, repl, Console};
+use crate::console::screen::{self, Screen, Style};
+use crate::console::terminal::{self, Mode};
+use crate::console::{batch, repl, Console};
 use crate::engine::{self, EngineConfig};
 use crate::transport::{threads, Transport};
 use crate::watch;
 use clap::Parser;
 use std::collections::HashSet;
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,14 +40,23 @@ pub struct Args {
     /// Run one snippet and exit (prints its value unless it is ()).
     #[arg(short = 'e', value_name = "CODE", conflicts_with = "file")]
     pub code: Option<String>,
+    /// Start the REPL even when stdin and stdout are not terminals (line by line). By
+    /// default stdin is a script when neither is a terminal.
+    #[arg(short = 'i', long, conflicts_with_all = ["file", "code", "spmd"])]
+    pub interactive: bool,
     /// A Rhai script to run on the console (reaching engines with px); "-" reads stdin.
     pub file: Option<PathBuf>,
 }
 
 /// What the console will do.
 enum Plan {
-    Repl,
-    Batch { job: batch::Job, spmd: bool, show_result: bool },
+    /// The REPL, on a terminal or line by line.
+    Repl(Mode),
+    Batch {
+        job: batch::Job,
+        spmd: bool,
+        show_result: bool,
+    },
 }
 
 fn usage(msg: &str) -> ExitCode {
@@ -56,20 +72,18 @@ fn plan(args: &Args) -> Result<Plan, String> {
             show_result: !args.spmd,
         });
     }
-    let from_stdin = match &args.file {
-        Some(path) if path.as_os_str() == "-" => true,
+    match &args.file {
+        Some(path) if path.as_os_str() == "-" => {}
         Some(path) => {
             let code = std::fs::read_to_string(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
             let origin = path.display().to_string();
             return Ok(Plan::Batch { job: batch::Job::Script { code, origin }, spmd: args.spmd, show_result: false });
         }
-        None => !std::io::stdin().is_terminal(),
-    };
-    if args.spmd && !from_stdin {
-        return Err("--spmd needs a FILE or -e CODE to run on the engines".into());
-    }
-    if !from_stdin {
-        return Ok(Plan::Repl);
+        None => match terminal::current_mode(args.interactive) {
+            Mode::Script => {}
+            _ if args.spmd => return Err("--spmd needs a FILE or -e CODE to run on the engines".into()),
+            mode => return Ok(Plan::Repl(mode)),
+        },
     }
     let mut code = String::new();
     std::io::stdin().read_to_string(&mut code).map_err(|e| format!("cannot read standard input: {e}"))?;
@@ -122,8 +136,9 @@ pub fn main(args: Args) -> ExitCode {
 }
 
 fn run_console(transport: Box<dyn Transport>, plan: Plan) -> ExitCode {
-    let sink = Box::new(|out: &crate::protocol::Output| display::write_output(out, &mut std::io::stdout().lock()));
-    let mut client = match Client::connect(transport, sink) {
+    let style = if matches!(plan, Plan::Repl(_)) { Style::detect() } else { Style::plain() };
+    let screen = Screen::new(style, false);
+    let mut client = match Client::connect(transport, screen::sink(&screen)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("pshell: {e}");
@@ -148,8 +163,8 @@ fn run_console(transport: Box<dyn Transport>, plan: Plan) -> ExitCode {
     }
     let mut console = Console::new(client);
     let status = match plan {
-        Plan::Repl => {
-            repl::run(&mut console);
+        Plan::Repl(mode) => {
+            repl::run(&mut console, mode, screen);
             ExitCode::SUCCESS
         }
         Plan::Batch { job, spmd, show_result } => batch::run(&mut console, job, spmd, show_result),
@@ -188,6 +203,9 @@ fn mpi_main(args: Args, _size: usize) -> ExitCode {
             if args.engines.is_some() {
                 eprintln!("pshell: ignoring -n: under MPI the engines are ranks 1..P-1");
             }
+            terminal::note_launcher();
+            // Kept until the console ends: gives the terminal its settings back when dropped.
+            let _relay = if args.file.is_none() && args.code.is_none() { crate::console::relay::start() } else { None };
             let plan = match plan(&args) {
                 Ok(p) => p,
                 Err(msg) => {

@@ -17,6 +17,10 @@
 //! - `data`: push, pull, scatter, gather.
 //! - `farm`: map, lb_map, submit, wait_all.
 //! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
+//! - `repl`: the REPL in line mode (pipes): prompts, magics, display, errors, bad input.
+//! - `repl_terminal`: the REPL on a terminal (tmux, helper `repl_tmux`): Ctrl-C, Ctrl-D,
+//!   history, completion, multi-line editing, pastes, the live line.
+//! - `repl_session`: examples/session.txt replayed and compared.
 
 mod cli;
 mod console;
@@ -31,6 +35,10 @@ mod interrupt;
 mod loss;
 mod plot_render;
 mod plots;
+mod repl;
+mod repl_session;
+mod repl_terminal;
+mod repl_tmux;
 mod spmd;
 mod util;
 mod values;

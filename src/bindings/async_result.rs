@@ -243,7 +243,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("to_debug", |r: &mut AsyncResult| r.describe());
 }
 
-/// `sleep` at the console: waits while output keeps streaming.
+/// `sleep` at the console: waits while output keeps streaming; Ctrl-C ends it.
 pub fn console_sleep(ctx: &NativeCallContext, shared: &RefCell<Shared>, s: f64) -> Res<()> {
     let d = seconds(ctx, "sleep", s)?;
     let end = Instant::now() + d;
@@ -251,6 +251,9 @@ pub fn console_sleep(ctx: &NativeCallContext, shared: &RefCell<Shared>, s: f64) 
         let left = end.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Ok(());
+        }
+        if shared.borrow().interrupted.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(EvalAltResult::ErrorTerminated("interrupted".into(), ctx.call_position()).into());
         }
         shared.borrow_mut().client.pump(left.min(Duration::from_millis(5)));
     }

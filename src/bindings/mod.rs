@@ -30,3 +30,25 @@ pub mod nd;
 pub mod plot;
 pub mod spmd;
 pub mod stdlib;
+
+/// The functions `engine` can call, with their module path (`da::zeros`) and number of
+/// parameters; property getters appear as their property name. `standard`: include
+/// Rhai's standard library. Used for completion and `%help`.
+pub fn function_names(engine: &rhai::Engine, standard: bool) -> Vec<(String, usize)> {
+    let mut names = engine.collect_fn_metadata(
+        None,
+        |info| {
+            let name = info.metadata.name.as_str();
+            let name = name.strip_prefix("get$").unwrap_or(name);
+            if name.contains('$') || !name.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+                return None; // setters, indexers and operators
+            }
+            let path = if info.namespace.is_empty() { name.to_string() } else { format!("{}::{name}", info.namespace) };
+            Some((path, info.metadata.num_params))
+        },
+        standard,
+    );
+    names.sort();
+    names.dedup();
+    names
+}

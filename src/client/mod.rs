@@ -20,13 +20,15 @@ pub mod data;
 mod dicts;
 pub mod farm;
 pub mod progress;
+mod status;
 mod targets;
 pub mod tasks;
 
+pub use status::{Busy, WaitProgress};
 pub use targets::parse_targets;
 
 use crate::protocol::{
-    Message, Output, Peer, PlotImage, RemoteError, Reply, Request, RequestKind, Stream, Value, VERSION,
+    EngineStatus, Message, Output, Peer, PlotImage, RemoteError, Reply, Request, RequestKind, Stream, Value, VERSION,
 };
 use crate::transport::Transport;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -81,6 +83,7 @@ struct Pending {
     announced: HashSet<usize>,
     /// Engines whose pictures could not be saved, with why: their replies become errors.
     plot_errors: HashMap<usize, String>,
+    submitted: Instant,
 }
 
 /// Receives engines' printed output as it arrives.
@@ -131,7 +134,17 @@ pub struct Client {
     dict_next_id: u64,
     dict_waiting: HashSet<u64>,
     dict_replies: HashMap<u64, crate::distdict::Outcome>,
+    /// Engines interrupted by `interrupt_running` (what the flag does), since last asked.
+    flag_interrupted: Vec<usize>,
+    /// The latest status query and the answers to it so far.
+    status_query: u64,
+    statuses: HashMap<usize, EngineStatus>,
+    /// Called while `wait` waits (the REPL's live progress line).
+    wait_hook: Option<WaitHook>,
 }
+
+/// See [`Client::set_wait_hook`].
+pub type WaitHook = Box<dyn FnMut(&WaitProgress)>;
 
 impl Client {
     /// Waits for every engine's hello and checks the protocol version.
@@ -176,6 +189,10 @@ impl Client {
             dict_next_id: 0,
             dict_waiting: HashSet::new(),
             dict_replies: HashMap::new(),
+            flag_interrupted: Vec::new(),
+            status_query: 0,
+            statuses: HashMap::new(),
+            wait_hook: None,
         })
     }
 
@@ -243,6 +260,7 @@ impl Client {
             first_reply: None,
             announced: HashSet::new(),
             plot_errors: HashMap::new(),
+            submitted: Instant::now(),
         };
         for (&e, kind) in targets.iter().zip(kinds) {
             let req = Request { id, targets: targets.to_vec(), kind };
@@ -280,7 +298,9 @@ impl Client {
                 return None;
             }
             self.pump(left.unwrap_or(Duration::MAX).min(Duration::from_millis(5)));
+            self.report_wait(id);
         }
+        self.report_wait(id);
         let mut p = self.pending.remove(&id)?;
         Some(p.targets.iter().map(|e| p.replies.remove(e).expect("every target replied")).collect())
     }
@@ -323,6 +343,9 @@ impl Client {
                 self.item_errors.entry(request).or_default().push((item, error));
             }
             Message::Dict(m) => self.take_dict_message(m),
+            Message::Status(st) if st.query == self.status_query => {
+                self.statuses.insert(st.engine, st);
+            }
             Message::Malformed { reason } => {
                 let engine = if let Peer::Engine(e) = from { e } else { 0 };
                 self.engine_lost(engine, format!("sent a malformed message ({reason})"));
@@ -398,10 +421,15 @@ impl Client {
     pub fn interrupt_running(&mut self) {
         self.interrupts += 1;
         self.cancel_queued_tasks();
-        let mut targets: Vec<usize> = self.pending.values().flat_map(|p| p.targets.iter().copied()).collect();
+        let mut targets: Vec<usize> = self
+            .pending
+            .values()
+            .flat_map(|p| p.targets.iter().copied().filter(|e| !p.replies.contains_key(e)))
+            .collect();
         targets.sort_unstable();
         targets.dedup();
         self.interrupt(&targets);
+        self.flag_interrupted.extend(targets);
     }
 
     /// Interrupts whatever `targets` are running or have queued.

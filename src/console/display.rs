@@ -7,15 +7,16 @@
 
 use crate::client::CompositeError;
 use crate::engine::collectives::engine_list;
-use crate::protocol::{Output, RemoteError};
-use std::io::Write;
+use crate::protocol::RemoteError;
 
 /// Distinct failures shown in full before the rest are counted.
 const SHOWN: usize = 3;
 
 /// The line `line` (1-based) of `code` with a caret under column `col` (1-based).
 pub fn caret(code: &str, line: u32, col: u32) -> Option<String> {
-    let text = code.lines().nth(line.checked_sub(1)? as usize)?;
+    // `split`, not `lines`: an error at the end of input may sit on an empty last line.
+    let text = code.split('\n').nth(line.checked_sub(1)? as usize)?;
+    let text = text.strip_suffix('\r').unwrap_or(text);
     let pad: String =
         text.chars().take(col.saturating_sub(1) as usize).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
     let gutter = format!("{line}");
@@ -82,17 +83,6 @@ pub fn value(v: &rhai::Dynamic) -> String {
     v.to_string()
 }
 
-/// Writes engine output as `[e] line`, one line at a time (never mid-line interleaved).
-pub fn write_output(out: &Output, w: &mut impl Write) {
-    let text = out.text.strip_suffix('\n').unwrap_or(&out.text);
-    let mut buf = String::with_capacity(text.len() + 8);
-    for line in text.split('\n') {
-        buf.push_str(&format!("[{}] {line}\n", out.engine));
-    }
-    let _ = w.write_all(buf.as_bytes());
-    let _ = w.flush();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +103,7 @@ mod tests {
         assert_eq!(caret("a\nlet y = x;", 2, 9).unwrap(), "  2 | let y = x;\n    |         ^");
         assert_eq!(caret("\tx", 1, 2).unwrap(), "  1 | \tx\n    | \t^");
         assert_eq!(caret("a", 5, 1), None);
+        assert_eq!(caret("f(\n", 2, 1).unwrap(), "  2 | \n    | ^");
     }
 
     #[test]
@@ -124,13 +115,5 @@ mod tests {
         let text = composite(&c);
         assert!(text.starts_with("9 of 10 engines failed in px:\n[0-3] RuntimeError: same\n  at px line 2, column 9\n  2 | let y = x;\n    |         ^\n[4] RuntimeError: different 4"), "{text}");
         assert!(text.ends_with("... and 3 more engines failed"), "{text}");
-    }
-
-    #[test]
-    fn output_lines_are_tagged() {
-        let mut buf = Vec::new();
-        let out = Output { request: 1, engine: 3, stream: crate::protocol::Stream::Print, text: "a\nb".into() };
-        write_output(&out, &mut buf);
-        assert_eq!(String::from_utf8(buf).unwrap(), "[3] a\n[3] b\n");
     }
 }

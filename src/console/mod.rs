@@ -7,11 +7,30 @@
 //! [`batch`] runs files, `-e` snippets and SPMD scripts; [`repl`] is the interactive loop;
 //! [`display`] formats results and errors; [`plots`] saves, shows and lists the session's
 //! plots (those drawn here and those engines send).
+//!
+//! The REPL's parts: [`repl`] (the loop and cells), [`magics`], [`input`] (rustyline on a
+//! terminal, or line mode), [`helper`] (validation, completion, highlighting for
+//! rustyline), [`validate`] (when a cell is complete), [`show`] (values, per-engine
+//! collapse), [`screen`] (engine output, colours, the live line), [`status`] (`%status`,
+//! `%who`), [`terminal`] (modes, Ctrl-C), `relay` (under mpirun: a pseudo-terminal
+//! between mpirun and rustyline, so Ctrl-C interrupts instead of ending the job).
 
 pub mod batch;
+pub mod complete;
 pub mod display;
+pub mod helper;
+pub mod highlight;
+pub mod input;
+pub mod magics;
 pub mod plots;
+#[cfg(unix)]
+pub mod relay;
 pub mod repl;
+pub mod screen;
+pub mod show;
+pub mod status;
+pub mod terminal;
+pub mod validate;
 
 use crate::bindings::console_api;
 use crate::client::progress::ProgressHook;
@@ -19,6 +38,8 @@ use crate::client::Client;
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// The most code sent to the engines in one piece.
 pub const MAX_CODE_BYTES: usize = 64 << 20;
@@ -31,6 +52,8 @@ pub struct Shared {
     /// Told how far long waits (`map`, `lb_map`, `wait`, `wait_all`) are; the REPL sets
     /// it to draw a progress bar, batch runs leave it empty.
     pub progress: Option<ProgressHook>,
+    /// Set by Ctrl-C: stops console code (and console waits) as soon as it is noticed.
+    pub interrupted: Arc<AtomicBool>,
 }
 
 pub struct Console {
@@ -59,8 +82,15 @@ impl Console {
         let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
         let plots = Rc::new(RefCell::new(plots::PlotLog::new(plots::DEFAULT_DIR, interactive)));
         client.set_plot_sink(crate::bindings::plot::engine_picture_sink(plots.clone()));
-        let shared = Rc::new(RefCell::new(Shared { client, lib: AST::empty(), progress: None }));
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let shared = Rc::new(RefCell::new(Shared {
+            client,
+            lib: AST::empty(),
+            progress: None,
+            interrupted: interrupted.clone(),
+        }));
         let mut rhai = Engine::new();
+        rhai.on_progress(move |_| interrupted.load(Ordering::Relaxed).then(|| Dynamic::from("interrupted")));
         console_api::register(&mut rhai, &shared);
         crate::bindings::distdict::register_console(&mut rhai, &shared);
         crate::bindings::stdlib::register(&mut rhai);
@@ -108,7 +138,40 @@ impl Console {
 
     /// The names and types of the console's variables.
     pub fn variables(&self) -> Vec<(String, String)> {
-        self.scope.iter().map(|(name, _, v)| (name.to_string(), v.type_name().to_string())).collect()
+        self.scope
+            .iter_raw()
+            .map(|(name, _, v)| (name.to_string(), self.rhai.map_type_name(v.type_name()).to_string()))
+            .collect()
+    }
+
+    /// Checks the syntax of `code` (to be run on engines) without running it.
+    pub fn check_syntax(&self, code: &str, origin: &str) -> Result<(), String> {
+        check_size(code)?;
+        self.rhai
+            .compile(code)
+            .map(|_| ())
+            .map_err(|e| format_at(origin, code, e.position(), &format!("syntax error: {}", e.err_type())))
+    }
+
+    /// Forgets the console's variables and functions.
+    pub fn reset(&mut self) {
+        self.scope.clear();
+        self.shared.borrow_mut().lib = AST::empty();
+    }
+
+    /// The functions console code can call (registered and defined at the console, and
+    /// with `standard` Rhai's standard library), with their number of parameters.
+    pub fn functions(&self, standard: bool) -> Vec<(String, usize)> {
+        let mut names = crate::bindings::function_names(&self.rhai, standard);
+        names.extend(self.shared.borrow().lib.iter_functions().map(|f| (f.name.to_string(), f.params.len())));
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The functions defined at the console, as `name(params)`.
+    pub fn defined_functions(&self) -> Vec<String> {
+        self.shared.borrow().lib.iter_functions().map(|f| format!("{}({})", f.name, f.params.join(", "))).collect()
     }
 }
 

@@ -19,8 +19,9 @@ pub mod group;
 pub mod reduce;
 mod runner;
 pub mod state;
+pub mod status;
 
-pub use runner::{run, EngineConfig};
+pub use runner::{function_names, run, EngineConfig};
 
 /// This machine's host name, for `Hello` and `%status`.
 pub fn host_name() -> String {

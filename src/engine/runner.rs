@@ -50,6 +50,17 @@ pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
     }
 }
 
+/// The names of the functions a script can call on an engine (for completion and help at
+/// the console): those registered by pshell and (`standard`) Rhai's standard library,
+/// with their module path (`da::zeros`), and the number of parameters of each.
+pub fn function_names(standard: bool) -> Vec<(String, usize)> {
+    let (_console, mut ends) = crate::transport::threads::cluster(1);
+    let end = ends.pop().expect("one engine endpoint");
+    let state = Rc::new(RefCell::new(State::new(Box::new(end))));
+    let rhai = new_engine(&state, EngineConfig::default());
+    crate::bindings::function_names(&rhai, standard)
+}
+
 fn new_engine(state: &Rc<RefCell<State>>, config: EngineConfig) -> Engine {
     let mut rhai = Engine::new();
     let st = state.clone();
@@ -96,7 +107,11 @@ impl Runner {
             let outcome = if id <= self.state.borrow().interrupt_up_to {
                 Err(errors::plain(engine, "Interrupted", "interrupted before it started".into()))
             } else {
-                self.state.borrow_mut().current = Some(Current { id, targets: req.targets.clone(), collectives: 0 });
+                {
+                    let mut st = self.state.borrow_mut();
+                    st.current = Some(Current { id, targets: req.targets.clone(), collectives: 0 });
+                    st.report.start(id, &req.kind);
+                }
                 errors::catch_request(engine, || self.serve(req))
             };
             let mut st = self.state.borrow_mut();
@@ -106,6 +121,9 @@ impl Runner {
                 (outcome, _) => outcome,
             };
             st.finish(id);
+            let (rhai, scope) = (&self.rhai, &self.scope);
+            st.report
+                .finish(scope.len(), || scope.iter_raw().map(|(name, _, v)| (name, rhai.map_type_name(v.type_name()))));
             let reply = Reply { request: id, engine, outcome, started, elapsed: clock.elapsed().as_secs_f64() };
             if st.transport.send(Peer::Console, Message::Reply(reply)).is_err() {
                 break;

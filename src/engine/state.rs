@@ -50,6 +50,8 @@ pub struct State {
     pub group_hosts: HashMap<Vec<usize>, Vec<usize>>,
     /// This engine's DistDict parts and dict traffic (see `engine::dicts`).
     pub dd: crate::distdict::Node,
+    /// What `%status` reports: the running request and the namespace (see `status`).
+    pub report: super::status::Report,
 }
 
 /// Why a wait ended without its condition.
@@ -88,6 +90,7 @@ impl State {
             group_seq: HashMap::new(),
             group_hosts: HashMap::new(),
             dd,
+            report: Default::default(),
         }
     }
 
@@ -104,6 +107,10 @@ impl State {
             (Peer::Engine(src), Message::User { value }) => self.user_mail.entry(src).or_default().push_back(value),
             (Peer::Engine(src), Message::Collective { request, seq, op, payload }) if request > self.last_finished => {
                 self.collective_mail.insert((request, seq, src), (op, payload));
+            }
+            (Peer::Console, Message::StatusQuery { query }) => {
+                let status = self.status(query);
+                let _ = self.transport.send(Peer::Console, Message::Status(status));
             }
             (from, Message::Malformed { reason }) => {
                 let text = format!("engine {} received a malformed message from {from:?}: {reason}", self.id);

@@ -7,7 +7,9 @@
 //! or malformed buffer as a [`DecodeError`], never a panic.
 
 use super::raw;
-use super::{Message, Output, Peer, PlotImage, RemoteError, Reply, Request, RequestKind, Stream, Value};
+use super::{
+    Activity, EngineStatus, Message, Output, Peer, PlotImage, RemoteError, Reply, Request, RequestKind, Stream, Value,
+};
 use std::sync::Arc;
 
 const MAGIC: u8 = 0xB7;
@@ -282,6 +284,15 @@ impl Writer {
                 self.u8(dict::TAG);
                 self.dict_msg(m);
             }
+            // Status tags follow the dict's 20.
+            Message::StatusQuery { query } => {
+                self.u8(21);
+                self.u64(*query);
+            }
+            Message::Status(st) => {
+                self.u8(22);
+                self.status(st);
+            }
         }
     }
 
@@ -292,6 +303,33 @@ impl Writer {
                 self.u8(1);
                 self.str(s);
             }
+        }
+    }
+
+    fn status(&mut self, st: &EngineStatus) {
+        self.usize(st.engine);
+        self.u64(st.query);
+        match &st.running {
+            None => self.u8(0),
+            Some(a) => {
+                self.u8(1);
+                self.u64(a.request);
+                self.str(&a.what);
+                self.f64(a.seconds);
+            }
+        }
+        self.usize(st.queued);
+        match st.memory {
+            None => self.u8(0),
+            Some(m) => {
+                self.u8(1);
+                self.u64(m);
+            }
+        }
+        self.usize(st.variables.len());
+        for (name, ty) in &st.variables {
+            self.str(name);
+            self.str(ty);
         }
     }
 
@@ -553,8 +591,31 @@ impl<'a> Reader<'a> {
                 error: self.error()?,
             },
             dict::TAG => Message::Dict(self.dict_msg()?),
+            21 => Message::StatusQuery { query: self.u64("status query")? },
+            22 => Message::Status(self.status()?),
             tag => return Err(DecodeError::BadTag { what: "message", tag }),
         })
+    }
+
+    fn status(&mut self) -> Result<EngineStatus, DecodeError> {
+        let engine = self.usize("engine")?;
+        let query = self.u64("status query")?;
+        let running = if self.bool("running flag")? {
+            Some(Activity {
+                request: self.u64("request id")?,
+                what: self.string("activity")?,
+                seconds: self.f64("seconds")?,
+            })
+        } else {
+            None
+        };
+        let queued = self.usize("queued requests")?;
+        let memory = if self.bool("memory flag")? { Some(self.u64("memory")?) } else { None };
+        let n = self.count(16, "variables")?;
+        let variables = (0..n)
+            .map(|_| Ok((self.string("variable name")?, self.string("variable type")?)))
+            .collect::<Result<_, DecodeError>>()?;
+        Ok(EngineStatus { engine, query, running, queued, memory, variables })
     }
 
     fn request_kind(&mut self) -> Result<RequestKind, DecodeError> {

@@ -142,6 +142,23 @@ fn every_message_roundtrips() {
         }),
         Message::Request(Request { id: 7, targets: vec![0, 1], kind: RequestKind::Gather { name: "x".into() } }),
         Message::ItemFailed { request: 5, item: 17, error: item_err },
+        Message::StatusQuery { query: 7 },
+        Message::Status(EngineStatus {
+            engine: 2,
+            query: 7,
+            running: Some(Activity { request: 12, what: "loop {}".into(), seconds: 1.25 }),
+            queued: 3,
+            memory: Some(1 << 30),
+            variables: vec![("a".into(), "i64".into()), ("ключ".into(), "array".into())],
+        }),
+        Message::Status(EngineStatus {
+            engine: 0,
+            query: 8,
+            running: None,
+            queued: 0,
+            memory: None,
+            variables: vec![],
+        }),
     ];
     for m in msgs {
         roundtrip(m);

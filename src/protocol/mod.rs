@@ -13,6 +13,8 @@
 //! - engine → console: [`Message::Hello`] (with host and pid), [`Message::Output`] and
 //!   [`Message::Plot`] while a request runs, [`Message::ItemFailed`] for failed items of a
 //!   map, one [`Message::Reply`] per request, [`Message::Goodbye`] if it dies.
+//! - console → engine → console, at any time: [`Message::StatusQuery`], answered at once
+//!   (from the progress loop while busy) with [`Message::Status`].
 //! - engine ↔ engine: [`Message::Collective`] and [`Message::User`].
 //! - anyone ↔ engine: [`Message::Dict`] (see [`DictMsg`]).
 
@@ -71,6 +73,11 @@ pub enum Message {
     ItemFailed { request: u64, item: u64, error: RemoteError },
     /// DistDict traffic between a dict's users and the engines that own its keys.
     Dict(DictMsg),
+    /// The console asks an engine what it is doing (`%status`, `%who`, completion). The
+    /// engine answers from its progress loop, so a busy engine answers too.
+    StatusQuery { query: u64 },
+    /// An engine's answer to [`Message::StatusQuery`].
+    Status(EngineStatus),
 }
 
 /// A request from the console to an engine.
@@ -136,6 +143,32 @@ pub enum Stream {
     Print,
     /// `debug(...)`
     Debug,
+}
+
+/// What an engine says about itself when asked (`Message::StatusQuery`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineStatus {
+    pub engine: usize,
+    /// The query this answers.
+    pub query: u64,
+    /// The request running now, if any.
+    pub running: Option<Activity>,
+    /// Requests waiting behind it.
+    pub queued: usize,
+    /// Resident memory of the engine's process in bytes, when the system tells.
+    pub memory: Option<u64>,
+    /// The engine's variables and their types, as of its last finished request.
+    pub variables: Vec<(String, String)>,
+}
+
+/// The request an engine is running.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    pub request: u64,
+    /// A short description: the first line of the code, or the kind of request.
+    pub what: String,
+    /// Seconds since it started.
+    pub seconds: f64,
 }
 
 /// Printed text from an engine, tagged with the request that produced it.
