@@ -339,3 +339,27 @@ fn stdin_is_still_a_batch_script_when_neither_end_is_a_terminal() {
     let r = util::run(on, &["-i", "-e", "1"], None).fails(2);
     assert!(r.stderr.contains("cannot be used with"), "{}", r.stderr);
 }
+
+#[test]
+fn plots_ndarrays_and_dict_keys_show_in_the_repl() {
+    for on in clusters() {
+        let dir = util::tempdir();
+        let file = dir.join("line.png");
+        let input = format!(
+            "let x = nd::linspace(0.0, 1.0, 5)\nx\nplot(x * x, #{{file: \"{}\"}});\n%plots\n%px let d = dd::new(\"w\"); if rank() == 0 {{ d[\"k\"] = 1; }} d.flush();\n%status\n",
+            file.display()
+        );
+        let r = repl(on, &input).ok();
+        assert!(r.stdout.contains("Out[2]: NdArray(shape [5], f64)\n[ 0.0, 0.25,  0.5, 0.75,  1.0]"), "{}", r.stdout);
+        assert!(r.stdout.contains(&format!("saved {}", file.display())), "{}", r.stdout);
+        assert!(file.exists(), "the plot of an NdArray was saved");
+        assert!(
+            r.stdout.lines().any(|l| l.contains("line.png") && l.contains("plot")),
+            "%plots lists it:\n{}",
+            r.stdout
+        );
+        assert!(r.stdout.contains("DistDicts:"), "%status shows the dicts:\n{}", r.stdout);
+        assert!(r.stdout.contains("w 1 keys") || r.stdout.contains("w 1 key"), "{}", r.stdout);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

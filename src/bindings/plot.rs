@@ -50,6 +50,9 @@ pub enum Numbers {
 /// The one conversion of plot data into `f64`s (see the module docs). `what` names the
 /// argument in errors; an array nested three or more deep is refused, naming its depth.
 pub fn numbers(fname: &str, what: &str, d: &Dynamic) -> Result<Numbers, String> {
+    if let Some(a) = d.read_lock::<crate::nd::NdArray>() {
+        return nd_numbers(fname, what, &a);
+    }
     let Some(items) = d.read_lock::<Array>() else {
         return Err(format!("{fname}: {what} must be an array of numbers, not {}", type_name(d)));
     };
@@ -69,6 +72,22 @@ pub fn numbers(fname: &str, what: &str, d: &Dynamic) -> Result<Numbers, String> 
         return Ok(Numbers::Rows(rows));
     }
     vector(fname, what, &items).map(Numbers::Vector)
+}
+
+/// An NdArray's values as f64: 1-D is a vector, 2-D rows (complex arrays are refused).
+fn nd_numbers(fname: &str, what: &str, a: &crate::nd::NdArray) -> Result<Numbers, String> {
+    use crate::nd::DType;
+    if a.dtype() == DType::C128 {
+        return Err(format!("{fname}: {what} is a complex array; plot its .re, .im or .abs()"));
+    }
+    let f = a.astype(DType::F64).map_err(|e| format!("{fname}: {e}"))?;
+    let values = f.as_slice::<f64>().ok_or_else(|| format!("{fname}: {what} could not be read as f64"))?;
+    match *a.shape() {
+        [_] => Ok(Numbers::Vector(values.to_vec())),
+        [_, cols] if cols > 0 => Ok(Numbers::Rows(values.chunks(cols).map(<[f64]>::to_vec).collect())),
+        [rows, 0] => Ok(Numbers::Rows(vec![Vec::new(); rows])),
+        ref shape => Err(format!("{fname}: {what} is a {}-D array; {fname} takes {}", shape.len(), takes(fname))),
+    }
 }
 
 fn vector(fname: &str, what: &str, items: &[Dynamic]) -> Result<Vec<f64>, String> {

@@ -15,6 +15,7 @@ pub const MAGICS: &[(&str, &str)] = &[
     ("%pxrun", "%pxrun FILE: run a script on the target engines"),
     ("%status", "%status: each engine's host, pid, state, current request, memory, variables"),
     ("%who", "%who: variables (with types) on the console and the engines"),
+    ("%plots", "%plots: the session's plots (path, engine, kind, title), oldest first"),
     ("%reset", "%reset [-f]: forget every variable and function, console and engines"),
     ("%help", "%help: this list"),
     ("%quit", "%quit: end the session and stop the engines (Ctrl-D does too)"),

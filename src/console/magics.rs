@@ -141,6 +141,11 @@ impl Session<'_> {
                 self.who();
                 Ok(())
             }
+            "plots" => {
+                let listing = self.console.plots_listing();
+                self.say(listing.trim_end());
+                Ok(())
+            }
             "reset" => self.reset(arg),
             "help" => {
                 self.help();
@@ -211,8 +216,16 @@ impl Session<'_> {
                 pending: s.client.busy(engine),
             })
             .collect();
-        let text = status::table(&rows, shared_process);
+        let mut text = status::table(&rows, shared_process);
         drop(rows);
+        // The keys each engine holds, for every DistDict (busy engines answer too).
+        match crate::bindings::distdict::status_lines(&mut s.client) {
+            Ok(lines) if !lines.is_empty() => {
+                text = format!("{}\nDistDicts:\n  {}", text.trim_end(), lines.join("\n  "));
+            }
+            Ok(_) => {}
+            Err(e) => text = format!("{}\nDistDicts: {e}", text.trim_end()),
+        }
         drop(s);
         self.say(text.trim_end());
     }

@@ -75,6 +75,9 @@ fn dynamic_into(out: &mut String, d: &Dynamic, depth: usize) {
     if d.is_shared() {
         return dynamic_into(out, &d.flatten_clone(), depth);
     }
+    if let Some(a) = d.read_lock::<crate::nd::NdArray>() {
+        return out.push_str(&a.to_string());
+    }
     if let Some(a) = d.read_lock::<Array>() {
         if depth >= DEPTH {
             return out.push('…');
