@@ -33,7 +33,7 @@ echo "== building (release, --features mpi)" >&2
 cargo build --release --features mpi --bin pshell >&2
 # The bench executables, by name, from cargo's JSON messages (no jq needed).
 artifacts=$(cargo bench --features mpi --no-run --message-format=json-render-diagnostics \
-  --bench threads --bench mpi --bench startup --bench plots --bench tasks --bench distarray |
+  --bench threads --bench mpi --bench startup --bench plots --bench tasks --bench distarray --bench distdict |
   sed -n 's/.*"target":{[^}]*"name":"\([^"]*\)".*"executable":"\([^"]*\)".*/\1 \2/p')
 exe() {
   local path
@@ -50,6 +50,7 @@ startup_bench=$(exe startup)
 plots_bench=$(exe plots)
 tasks_bench=$(exe tasks)
 distarray_bench=$(exe distarray)
+distdict_bench=$(exe distdict)
 pshell=target/release/pshell
 
 # A benchmark that hangs (a lost reply, an interrupt that never lands) fails the run.
@@ -69,3 +70,5 @@ limit "$plots_bench"
 limit "$tasks_bench"
 limit mpirun -n 3 "$tasks_bench"
 limit "$distarray_bench"
+limit "$distdict_bench"
+limit mpirun -n 3 "$distdict_bench"
