@@ -243,10 +243,11 @@ fn who_status_and_reset_describe_and_clear_the_namespaces() {
         let status = t.split("In [5]: %status\n").nth(1).unwrap();
         let rows: Vec<&str> = status.lines().take_while(|l| !l.starts_with("In [")).collect();
         let header: Vec<&str> = rows[0].split_whitespace().collect();
-        assert_eq!(header, ["engine", "host", "pid", "state", "for", "memory", "vars", "running"], "{t}");
+        assert_eq!(header, ["engine", "host", "pid", "state", "for", "memory", "vars", "shards", "running"], "{t}");
         for (e, row) in rows[1..=n].iter().enumerate() {
             let cols: Vec<&str> = row.split_whitespace().collect();
-            assert_eq!((cols[0], cols[3], cols.last().copied()), (e.to_string().as_str(), "idle", Some("1")), "{row}");
+            let last2 = &cols[cols.len() - 2..];
+            assert_eq!((cols[0], cols[3], last2), (e.to_string().as_str(), "idle", &["1", "0"][..]), "{row}");
         }
         // Not a terminal: %reset asks nothing.
         assert!(t.contains(&format!("In [6]: %reset\nreset: the console and {n} engines start afresh\nIn [7]: %who\nconsole: no variables\n[{all}] no variables\n")), "{t}");
@@ -346,7 +347,7 @@ fn plots_ndarrays_and_dict_keys_show_in_the_repl() {
         let dir = util::tempdir();
         let file = dir.join("line.png");
         let input = format!(
-            "let x = nd::linspace(0.0, 1.0, 5)\nx\nplot(x * x, #{{file: \"{}\"}});\n%plots\n%px let d = dd::new(\"w\"); if rank() == 0 {{ d[\"k\"] = 1; }} d.flush();\n%status\n",
+            "let x = nd::linspace(0.0, 1.0, 5)\nx\nplot(x * x, #{{file: \"{}\"}});\n%plots\n%px let d = dd::new(\"w\"); if rank() == 0 {{ d[\"k\"] = 1; }} d.flush(); let a = da::zeros([8]);\n%status\n",
             file.display()
         );
         let r = repl(on, &input).ok();
@@ -360,6 +361,14 @@ fn plots_ndarrays_and_dict_keys_show_in_the_repl() {
         );
         assert!(r.stdout.contains("DistDicts:"), "%status shows the dicts:\n{}", r.stdout);
         assert!(r.stdout.contains("w 1 keys") || r.stdout.contains("w 1 key"), "{}", r.stdout);
+        // Each engine holds d and a shard of a: 2 variables, 1 shard.
+        let rows = r.stdout.lines().filter(|l| l.contains(" idle ")).count();
+        let with_shard = r
+            .stdout
+            .lines()
+            .filter(|l| l.contains(" idle ") && l.split_whitespace().rev().take(2).eq(["1", "2"]))
+            .count();
+        assert_eq!((rows, with_shard), (on.engines(), on.engines()), "{}", r.stdout);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

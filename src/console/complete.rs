@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn magics_complete_at_the_start() {
-        assert_eq!(complete("%p", 2, &names()), (1, vec!["px".to_string(), "pxrun".to_string()]));
+        assert_eq!(complete("%p", 2, &names()), (1, vec!["plots".to_string(), "px".to_string(), "pxrun".to_string()]));
         assert_eq!(complete("  %ti", 5, &names()), (3, vec!["time".to_string()]));
         assert_eq!(complete("x % p", 5, &names()).1, Vec::<String>::new());
     }

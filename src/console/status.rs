@@ -38,7 +38,7 @@ pub fn bytes(n: u64) -> String {
 /// `%status`: a table with a header; `shared_process` notes that memory is the whole
 /// process's (engines are threads of the console's process).
 pub fn table(rows: &[Row], shared_process: bool) -> String {
-    let mut cells: Vec<[String; 8]> = vec![[
+    let mut cells: Vec<[String; 9]> = vec![[
         "engine".into(),
         "host".into(),
         "pid".into(),
@@ -46,10 +46,11 @@ pub fn table(rows: &[Row], shared_process: bool) -> String {
         "for".into(),
         "memory".into(),
         "vars".into(),
+        "shards".into(),
         "running".into(),
     ]];
     for r in rows {
-        let (state, seconds, memory, vars, what) = match &r.answer {
+        let (state, seconds, memory, vars, shards, what) = match &r.answer {
             Ok(st) => {
                 let (state, secs, what) = match &st.running {
                     Some(a) => {
@@ -58,12 +59,15 @@ pub fn table(rows: &[Row], shared_process: bool) -> String {
                     }
                     None => ("idle".to_string(), String::new(), String::new()),
                 };
-                (state, secs, st.memory.map(bytes).unwrap_or_else(|| "?".into()), st.variables.len().to_string(), what)
+                // DistArray shards held in variables (DistDict keys are listed below the table).
+                let shards = st.variables.iter().filter(|(_, t)| t == "DistArray").count().to_string();
+                let memory = st.memory.map(bytes).unwrap_or_else(|| "?".into());
+                (state, secs, memory, st.variables.len().to_string(), shards, what)
             }
             Err(why) => {
                 let secs = r.pending.first().map(|b| format!("{:.1} s", b.since.as_secs_f64())).unwrap_or_default();
                 let state = if r.pending.is_empty() { "?" } else { "busy" };
-                (state.to_string(), secs, "?".into(), "?".into(), why.clone())
+                (state.to_string(), secs, "?".into(), "?".into(), "?".into(), why.clone())
             }
         };
         cells.push([
@@ -74,11 +78,12 @@ pub fn table(rows: &[Row], shared_process: bool) -> String {
             seconds,
             memory,
             vars,
+            shards,
             what,
         ]);
     }
     let widths: Vec<usize> =
-        (0..8).map(|c| cells.iter().map(|row| row[c].chars().count()).max().unwrap_or(0)).collect();
+        (0..9).map(|c| cells.iter().map(|row| row[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for row in &cells {
         let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
@@ -153,7 +158,12 @@ mod tests {
     fn the_status_table_has_a_row_per_engine() {
         let info = EngineInfo { host: "node1".into(), pid: 42 };
         let rows = vec![
-            Row { engine: 0, info: &info, answer: Ok(st(0, true, &[("a", "i64")])), pending: vec![] },
+            Row {
+                engine: 0,
+                info: &info,
+                answer: Ok(st(0, true, &[("a", "i64"), ("x", "DistArray"), ("y", "DistArray")])),
+                pending: vec![],
+            },
             Row { engine: 1, info: &info, answer: Ok(st(1, false, &[])), pending: vec![] },
             Row {
                 engine: 2,
@@ -164,10 +174,10 @@ mod tests {
         ];
         let t = table(&rows, true);
         let lines: Vec<&str> = t.lines().collect();
-        assert_eq!(lines[0], "engine  host   pid  state  for    memory   vars  running");
-        assert_eq!(lines[1], "0       node1  42   busy   2.2 s  3.0 MiB  1     loop {}");
-        assert_eq!(lines[2], "1       node1  42   idle          3.0 MiB  0");
-        assert_eq!(lines[3], "2       node1  42   busy   3.1 s  ?        ?     no answer within 0.5 s");
+        assert_eq!(lines[0], "engine  host   pid  state  for    memory   vars  shards  running");
+        assert_eq!(lines[1], "0       node1  42   busy   2.2 s  3.0 MiB  3     2       loop {}");
+        assert_eq!(lines[2], "1       node1  42   idle          3.0 MiB  0     0");
+        assert_eq!(lines[3], "2       node1  42   busy   3.1 s  ?        ?     ?       no answer within 0.5 s");
         assert!(lines[4].starts_with("(engines are threads"));
     }
 
