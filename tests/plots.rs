@@ -367,3 +367,33 @@ fn the_client_hands_engine_pictures_to_its_plot_sink() {
         h.join().unwrap();
     }
 }
+
+#[test]
+fn a_distarray_plotted_on_the_engines_is_drawn_once_whole() {
+    for on in crate::util::clusters() {
+        let dir = crate::util::tempdir();
+        let (line, image) = (dir.join("line.png"), dir.join("image.png"));
+        let code = format!(
+            "px(`let a = da::linspace(0.0, 1.0, 101, #{{dist: [\"c\"]}});\nplot(a * a, #{{file: \"{}\"}});\nlet m = da::random([40, 30], #{{dist: [\"b\", \"c\"], seed: 3}});\nimshow(m, #{{file: \"{}\", width: 300, height: 200}});`);\nlet p = plots();\nprint(p.len());\nprint(p.map(|x| x.engine));\ntry {{ px(`plot(da::zeros([4], #{{dtype: \"c128\"}}))`); }} catch (e) {{ print(e); }}",
+            line.display(),
+            image.display()
+        );
+        let r = crate::util::script(on, &code).ok();
+        let saved: Vec<&str> = r.stdout.lines().filter(|l| l.contains("saved")).collect();
+        assert_eq!(saved.len(), 2, "one picture per plot call, not one per engine:\n{}", r.stdout);
+        assert!(saved.iter().all(|l| l.starts_with("[0] saved")), "{}", r.stdout);
+        assert!(r.stdout.contains("\n2\n[0, 0]\n"), "{}", r.stdout);
+        assert!(
+            r.stdout.contains("a complex DistArray cannot be plotted; plot its .re, .im or .abs()"),
+            "{}",
+            r.stdout
+        );
+        for (path, (w, h)) in [(&line, (640, 480)), (&image, (300, 200))] {
+            let bytes = std::fs::read(path).expect("the picture was saved");
+            let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+            let info = decoder.read_info().expect("a PNG").info().clone();
+            assert_eq!((info.width, info.height), (w, h), "{}", path.display());
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

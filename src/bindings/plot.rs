@@ -25,9 +25,11 @@
 //! ```
 
 use crate::console::plots::{Picture, PlotLog};
+use crate::distarray::{gather_global, DistArray};
 use crate::engine::state::State;
+use crate::nd::{DType, NdArray};
 use crate::plot::{preview_text, render, Format, PlotSpec, RenderedPlot, Series};
-use crate::protocol::{Message, Peer, PlotImage};
+use crate::protocol::{Buffer, Message, Peer, PlotImage, Value};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -283,8 +285,24 @@ fn rendered(made: &Made) -> Result<RenderedPlot, String> {
     render(&made.spec).map_err(|e| e.to_string())
 }
 
-/// What a side does with a finished plot call: the script's return value.
-type Deliver = Rc<dyn Fn(Made) -> Result<Dynamic, String>>;
+/// Before a plot is made: DistArray arguments replaced by whole arrays (index, value), or
+/// `None` when this engine does not draw (another member of the array's group does).
+type Prepare = Rc<dyn Fn(&[&Dynamic]) -> Result<Option<Vec<(usize, Dynamic)>>, String>>;
+
+/// What a side does around a plot call: `prepare` its data, then `finish` the made plot
+/// (the script's return value).
+#[derive(Clone)]
+struct Deliver {
+    prepare: Prepare,
+    finish: Rc<dyn Fn(Made) -> Result<Dynamic, String>>,
+}
+
+impl Deliver {
+    /// A side whose data needs no preparing (the console has no DistArrays).
+    fn direct(finish: impl Fn(Made) -> Result<Dynamic, String> + 'static) -> Deliver {
+        Deliver { prepare: Rc::new(|_| Ok(Some(Vec::new()))), finish: Rc::new(finish) }
+    }
+}
 
 fn register_kinds(engine: &mut Engine, deliver: Deliver) {
     fn call(
@@ -294,9 +312,18 @@ fn register_kinds(engine: &mut Engine, deliver: Deliver) {
         data: &[&Dynamic],
         opts: Option<&Map>,
     ) -> Res<Dynamic> {
-        make(fname, data, opts)
-            .and_then(|made| deliver(made))
-            .map_err(|m| EvalAltResult::ErrorRuntime(m.into(), ctx.call_position()).into())
+        let outcome = (deliver.prepare)(data).and_then(|swaps| {
+            let Some(swaps) = swaps else {
+                return Ok(Dynamic::UNIT); // another engine of the group draws it
+            };
+            let data: Vec<&Dynamic> = data
+                .iter()
+                .enumerate()
+                .map(|(i, d)| swaps.iter().find(|(j, _)| *j == i).map_or(*d, |(_, whole)| whole))
+                .collect();
+            make(fname, &data, opts).and_then(|made| (deliver.finish)(made))
+        });
+        outcome.map_err(|m| EvalAltResult::ErrorRuntime(m.into(), ctx.call_position()).into())
     }
     fn opts_of(ctx: &NativeCallContext, fname: &str, o: &Dynamic) -> Res<Map> {
         o.read_lock::<Map>().map(|m| m.clone()).ok_or_else(|| {
@@ -363,7 +390,7 @@ pub fn register_console(engine: &mut Engine, log: &Rc<RefCell<PlotLog>>) {
     let lg = log.clone();
     register_kinds(
         engine,
-        Rc::new(move |made: Made| {
+        Deliver::direct(move |made: Made| {
             let out = rendered(&made)?;
             let show = made.preview.unwrap_or_else(|| lg.borrow().interactive());
             let preview = if show {
@@ -446,34 +473,89 @@ fn print_now(text: &str) {
 /// the console, which saves and shows them; the call returns `()`.
 pub fn register_engine(engine: &mut Engine, state: &Rc<RefCell<State>>) {
     let st = state.clone();
+    let prepare: Prepare = Rc::new(move |data: &[&Dynamic]| {
+        let mut swaps = Vec::new();
+        for (i, d) in data.iter().enumerate() {
+            if let Some(a) = d.read_lock::<DistArray>() {
+                match whole_on_first(&st, &a)? {
+                    Some(whole) => swaps.push((i, Dynamic::from(whole))),
+                    None => return Ok(None),
+                }
+            }
+        }
+        Ok(Some(swaps))
+    });
+    let st = state.clone();
     register_kinds(
         engine,
-        Rc::new(move |made: Made| {
-            let out = rendered(&made)?;
-            // Unless told not to, make the preview: only the console knows whether it shows it.
-            let preview = match made.preview {
-                Some(false) => String::new(),
-                _ => preview_text(&made.spec, ENGINE_PREVIEW.0, ENGINE_PREVIEW.1),
-            };
-            let s = st.borrow_mut();
-            let image = PlotImage {
-                request: s.current.as_ref().map_or(0, |c| c.id),
-                engine: s.id,
-                kind: made.spec.kind.name().to_string(),
-                title: made.spec.title.clone().unwrap_or_default(),
-                format: out.format.extension().to_string(),
-                width: out.width,
-                height: out.height,
-                file: made.file,
-                note: out.note,
-                preview,
-                force_preview: made.preview == Some(true),
-                bytes: out.bytes,
-            };
-            s.transport
-                .send(Peer::Console, Message::Plot(image))
-                .map_err(|e| format!("{}: cannot send the picture to the console: {e}", made.spec.kind.name()))?;
-            Ok(Dynamic::UNIT)
-        }),
+        Deliver {
+            prepare,
+            finish: Rc::new(move |made: Made| {
+                let out = rendered(&made)?;
+                // Unless told not to, make the preview: only the console knows whether it shows it.
+                let preview = match made.preview {
+                    Some(false) => String::new(),
+                    _ => preview_text(&made.spec, ENGINE_PREVIEW.0, ENGINE_PREVIEW.1),
+                };
+                let s = st.borrow_mut();
+                let image = PlotImage {
+                    request: s.current.as_ref().map_or(0, |c| c.id),
+                    engine: s.id,
+                    kind: made.spec.kind.name().to_string(),
+                    title: made.spec.title.clone().unwrap_or_default(),
+                    format: out.format.extension().to_string(),
+                    width: out.width,
+                    height: out.height,
+                    file: made.file,
+                    note: out.note,
+                    preview,
+                    force_preview: made.preview == Some(true),
+                    bytes: out.bytes,
+                };
+                s.transport
+                    .send(Peer::Console, Message::Plot(image))
+                    .map_err(|e| format!("{}: cannot send the picture to the console: {e}", made.spec.kind.name()))?;
+                Ok(Dynamic::UNIT)
+            }),
+        },
     );
+}
+
+/// A DistArray plotted on the engines is drawn once, whole: every member of its group
+/// sends its shard (as f64) to the first member, which gets the whole array; the others
+/// get `None` and draw nothing. Collective over the array's engines.
+fn whole_on_first(st: &Rc<RefCell<State>>, a: &DistArray) -> Result<Option<NdArray>, String> {
+    use crate::distarray::Comm;
+    let mut s = st.borrow_mut();
+    let mut comm = s.group_comm().map_err(|e| e.to_string())?;
+    a.check_group(&comm).map_err(|e| e.to_string())?;
+    let local = a.local().map_err(|e| e.to_string())?;
+    if local.dtype() == DType::C128 {
+        return Err("a complex DistArray cannot be plotted; plot its .re, .im or .abs()".into());
+    }
+    let shard = local.astype(DType::F64).map_err(|e| e.to_string())?;
+    let values = shard.as_slice::<f64>().expect("an f64 array").to_vec();
+    if comm.rank() != 0 {
+        let v = Value::NdArray { shape: shard.shape().to_vec(), data: Buffer::F64(values) };
+        comm.exchange("plot", vec![(0, v)], &[]).map_err(|e| e.to_string())?;
+        return Ok(None);
+    }
+    let others: Vec<usize> = (1..comm.size()).collect();
+    let got = comm.exchange("plot", vec![], &others).map_err(|e| e.to_string())?;
+    let mut shards = vec![values];
+    for (rank, v) in others.iter().zip(got) {
+        match v {
+            Value::NdArray { data: Buffer::F64(d), .. } => shards.push(d),
+            other => {
+                return Err(format!(
+                    "plot: engine {} sent {} instead of its shard",
+                    comm.group()[*rank],
+                    other.type_name()
+                ))
+            }
+        }
+    }
+    let dist = a.distribution();
+    let whole = gather_global(dist, &shards).map_err(|e| e.to_string())?;
+    Ok(Some(NdArray::from_vec(dist.shape(), whole)))
 }
