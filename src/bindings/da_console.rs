@@ -24,17 +24,6 @@ use rhai::{Dynamic, Engine, NativeCallContext};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-fn identifier(ctx: &NativeCallContext, what: &str, name: &str) -> Res<()> {
-    let mut chars = name.chars();
-    let ok = matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(error(ctx, format!("{what}: '{name}' is not a valid variable name")))
-    }
-}
-
 fn field<'a>(m: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
     m.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
@@ -56,7 +45,7 @@ pub fn gather_distarray(
     name: &str,
     targets: &[usize],
 ) -> Res<Option<NdArray>> {
-    identifier(ctx, "gather", name)?;
+    super::data_api::check_name(ctx, "gather", name)?;
     let code = format!("if is_def_var(\"{name}\") {{ da::__part({name}) }} else {{ () }}");
     let values =
         shared.borrow_mut().client.execute(&code, targets, "gather").map_err(|e| error(ctx, display::composite(&e)))?;
@@ -130,7 +119,7 @@ pub fn scatter_ndarray(
     nd: &NdArray,
     targets: &[usize],
 ) -> Res<()> {
-    identifier(ctx, "scatter", name)?;
+    super::data_api::check_name(ctx, "scatter", name)?;
     if nd.ndim() == 0 {
         return Err(error(ctx, "scatter: a 0-d array cannot be distributed; give it at least one axis"));
     }

@@ -18,11 +18,8 @@ use std::rc::Rc;
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
 /// Whether `name` can be a variable on the engines.
-fn check_name(ctx: &NativeCallContext, op: &str, name: &str) -> Res<()> {
-    let mut chars = name.chars();
-    let ok = matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_');
-    if ok {
+pub(super) fn check_name(ctx: &NativeCallContext, op: &str, name: &str) -> Res<()> {
+    if super::is_identifier(name) {
         Ok(())
     } else {
         Err(error(ctx, format!("{op}: '{name}' is not a valid variable name")))

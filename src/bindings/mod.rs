@@ -52,3 +52,9 @@ pub fn function_names(engine: &rhai::Engine, standard: bool) -> Vec<(String, usi
     names.dedup();
     names
 }
+
+/// Whether `name` can be a script variable (`push`, `pull`, `scatter`, `gather` names).
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+}

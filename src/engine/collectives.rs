@@ -40,16 +40,8 @@ impl Collective {
     }
 }
 
-/// "0", "0,2" or "0-3".
-pub fn engine_list(ids: &[usize]) -> String {
-    let contiguous = ids.windows(2).all(|w| w[1] == w[0] + 1);
-    match ids {
-        [] => "none".into(),
-        [one] => one.to_string(),
-        [first, .., last] if contiguous && ids.len() > 2 => format!("{first}-{last}"),
-        _ => ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(","),
-    }
-}
+/// "0", "0,2" or "0-3" (one definition, in `distarray`, shared by every message).
+pub use crate::distarray::engine_list;
 
 impl State {
     fn check_engine(&self, what: &str, e: i64) -> Result<usize, WaitError> {

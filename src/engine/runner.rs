@@ -155,7 +155,7 @@ impl Runner {
             }
             RequestKind::Push { vars } => {
                 for (name, value) in vars {
-                    if !is_identifier(&name) {
+                    if !crate::bindings::is_identifier(&name) {
                         return Err(errors::plain(
                             engine,
                             "NameError",
@@ -234,9 +234,4 @@ impl Runner {
         convert::into_value(value)
             .map_err(|e| errors::plain(engine, "CannotTravel", format!("the snippet's result cannot be returned: {e}")))
     }
-}
-
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
