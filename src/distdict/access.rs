@@ -8,7 +8,7 @@
 //! acknowledged one by one at the console. Before anything is sent to an owner, the
 //! writes buffered for it go first, which keeps one engine's operations in order.
 
-use super::key::{owner, show, Key};
+use super::key::{by_owner, owner, show, Key};
 use super::{DictError, Handle, Link, Outcome};
 use crate::protocol::{DictAnswer, DictFailure, DictMsg, DictOp, DictStatus, Peer, Value, WriteOp};
 
@@ -252,13 +252,8 @@ pub fn write_many(link: &mut dyn Link, h: &Handle, ops: Vec<WriteOp>) -> Result<
 /// `d.get_many(keys)`: the values in the order of `keys` (`None` for missing ones).
 pub fn get_many(link: &mut dyn Link, h: &Handle, keys: Vec<Key>) -> Result<Vec<Option<Value>>, DictError> {
     check_refused(link, h)?;
-    let mut per_owner: Vec<(Vec<usize>, Vec<Key>)> = (0..h.engines).map(|_| (Vec::new(), Vec::new())).collect();
     let n = keys.len();
-    for (i, k) in keys.into_iter().enumerate() {
-        let g = &mut per_owner[owner(&k, h.engines)];
-        g.0.push(i);
-        g.1.push(k);
-    }
+    let per_owner = by_owner(keys, h.engines);
     let mut positions = Vec::new();
     let mut ops = Vec::new();
     for (o, (pos, keys)) in per_owner.into_iter().enumerate().filter(|(_, g)| !g.0.is_empty()) {

@@ -46,6 +46,18 @@ pub fn owner(key: &Key, engines: usize) -> usize {
     (hash(key) % engines.max(1) as u64) as usize
 }
 
+/// Keys grouped by owner, each with the keys' positions in `keys`: one group per engine
+/// (batch calls send one message per owner).
+pub fn by_owner(keys: Vec<Key>, engines: usize) -> Vec<(Vec<usize>, Vec<Key>)> {
+    let mut groups: Vec<(Vec<usize>, Vec<Key>)> = (0..engines).map(|_| (Vec::new(), Vec::new())).collect();
+    for (i, k) in keys.into_iter().enumerate() {
+        let g = &mut groups[owner(&k, engines)];
+        g.0.push(i);
+        g.1.push(k);
+    }
+    groups
+}
+
 /// The key as a script writes it: `"text"`, `'c'`, `42`, `true`.
 pub fn show(key: &Key) -> String {
     let s = match key {

@@ -9,7 +9,7 @@
 //! same point get an error naming both rather than a wrong value.
 
 use super::access::{failure, merge_items, merge_keys};
-use super::key::{owner, show, Key};
+use super::key::{by_owner, owner, show, Key};
 use super::{DictError, Handle, SpmdLink};
 use crate::protocol::{DictAnswer, DictMsg, DictOp, Peer, Value, WriteOp};
 
@@ -118,13 +118,8 @@ pub fn get_many(link: &mut dyn SpmdLink, h: &Handle, keys: Vec<Key>) -> Result<V
     let ticket = link.ticket(h)?;
     let what = format!("get_many({} keys)", keys.len());
     let me = me(link);
-    let mut per_owner: Vec<(Vec<usize>, Vec<Key>)> = (0..h.engines).map(|_| (Vec::new(), Vec::new())).collect();
     let n = keys.len();
-    for (i, k) in keys.into_iter().enumerate() {
-        let g = &mut per_owner[owner(&k, h.engines)];
-        g.0.push(i);
-        g.1.push(k);
-    }
+    let per_owner = by_owner(keys, h.engines);
     let mut out = vec![None; n];
     let mut put = |pos: Vec<usize>, a: DictAnswer| match a {
         DictAnswer::Values(values) if values.len() == pos.len() => {
