@@ -16,10 +16,9 @@
 //! Run: `cargo bench --bench distarray`.
 
 use pshell::client::Client;
-use pshell::engine::{self, EngineConfig};
+use pshell::engine::EngineConfig;
 use pshell::nd::random;
 use pshell::protocol::Value;
-use pshell::transport::threads;
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -93,11 +92,7 @@ fn triad(threads: usize, n: usize) -> f64 {
 }
 
 fn main() {
-    let (console, ends) = threads::cluster(2);
-    let handles: Vec<_> = ends
-        .into_iter()
-        .map(|end| std::thread::spawn(move || engine::run(Box::new(end), EngineConfig::default())))
-        .collect();
+    let (console, handles) = pshell::launch::start_engine_threads(2, EngineConfig::default()).expect("engine threads");
     let mut client = Client::connect(Box::new(console), Box::new(|_| {})).expect("engines start");
 
     // Writing fresh memory: what every new array pays, with and without huge pages.

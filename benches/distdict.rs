@@ -162,18 +162,8 @@ fn main() {
     if std::env::var("OMPI_COMM_WORLD_SIZE").is_ok() || std::env::var("PMI_SIZE").is_ok() {
         return mpi_main();
     }
-    use pshell::engine::{self, EngineConfig};
-    use pshell::transport::threads;
-    let (console, ends) = threads::cluster(2);
-    let handles: Vec<_> = ends
-        .into_iter()
-        .map(|end| {
-            std::thread::Builder::new()
-                .stack_size(16 << 20)
-                .spawn(move || engine::run(Box::new(end), EngineConfig::default()))
-                .expect("engine thread")
-        })
-        .collect();
+    use pshell::engine::EngineConfig;
+    let (console, handles) = pshell::launch::start_engine_threads(2, EngineConfig::default()).expect("engine threads");
     let mut client = Client::connect(Box::new(console), Box::new(|_| {})).expect("engines say hello");
     run(&mut client, "threads", Targets { batch: 5e6, read_us: 20.0, add: Some(2e6) });
     client.shutdown();
@@ -189,7 +179,7 @@ fn mpi_main() {
 
 #[cfg(feature = "mpi")]
 fn mpi_main() {
-    use pshell::engine::{self, EngineConfig};
+    use pshell::engine::EngineConfig;
     use pshell::transport::mpi::{start, Role};
     let (role, transport) = match start() {
         Ok(started) => started,
@@ -199,7 +189,7 @@ fn mpi_main() {
         }
     };
     match role {
-        Role::Engine => engine::run(Box::new(transport), EngineConfig::default()),
+        Role::Engine => pshell::engine::run(Box::new(transport), EngineConfig::default()),
         Role::Console => {
             let mut client = Client::connect(Box::new(transport), Box::new(|_| {})).expect("engines say hello");
             run(&mut client, "MPI", Targets { batch: 2e6, read_us: 60.0, add: None });

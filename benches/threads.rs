@@ -10,8 +10,7 @@ use common::{counting_sink, Stats};
 use crossbeam::channel::{unbounded, Receiver, Sender, TryRecvError};
 use pshell::client::Client;
 use pshell::console::Console;
-use pshell::engine::{self, EngineConfig};
-use pshell::transport::threads;
+use pshell::engine::EngineConfig;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::thread::JoinHandle;
@@ -26,18 +25,8 @@ struct Cluster {
 
 impl Cluster {
     fn start(n: usize) -> Cluster {
-        let (console_end, engine_ends) = threads::cluster(n);
-        let handles = engine_ends
-            .into_iter()
-            .enumerate()
-            .map(|(e, end)| {
-                std::thread::Builder::new()
-                    .name(format!("bench-engine-{e}"))
-                    .stack_size(16 << 20)
-                    .spawn(move || engine::run(Box::new(end), EngineConfig::default()))
-                    .expect("spawn engine thread")
-            })
-            .collect();
+        let (console_end, handles) =
+            pshell::launch::start_engine_threads(n, EngineConfig::default()).expect("spawn engine threads");
         let (printed, sink) = counting_sink();
         let client = Client::connect(Box::new(console_end), sink).expect("engines say hello");
         Cluster { client, printed, handles }

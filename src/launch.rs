@@ -104,28 +104,13 @@ pub fn main(args: Args) -> ExitCode {
         Ok(p) => p,
         Err(msg) => return usage(&msg),
     };
-    let (console_end, engine_ends) = threads::cluster(n);
-    let mut handles = Vec::with_capacity(n);
-    for (e, end) in engine_ends.into_iter().enumerate() {
-        let report = end.console_line();
-        let spawned =
-            std::thread::Builder::new().name(format!("pshell-engine-{e}")).stack_size(16 << 20).spawn(move || {
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    engine::run(Box::new(end), EngineConfig::default())
-                }));
-                if let Err(p) = outcome {
-                    let reason = crate::engine::errors::from_panic(e, p.as_ref()).message;
-                    report(crate::protocol::Message::Goodbye { engine: e, reason });
-                }
-            });
-        match spawned {
-            Ok(h) => handles.push(h),
-            Err(err) => {
-                eprintln!("pshell: cannot start engine thread {e}: {err}");
-                return ExitCode::from(1);
-            }
+    let (console_end, handles) = match start_engine_threads(n, EngineConfig::default()) {
+        Ok(started) => started,
+        Err(err) => {
+            eprintln!("pshell: cannot start the engine threads: {err}");
+            return ExitCode::from(1);
         }
-    }
+    };
     let status = run_console(Box::new(console_end), plan);
     // Engines end on Shutdown; one stuck in native code is not waited for forever.
     let deadline = Instant::now() + Duration::from_secs(2);
@@ -133,6 +118,27 @@ pub fn main(args: Args) -> ExitCode {
         std::thread::sleep(Duration::from_millis(2));
     }
     status
+}
+
+/// Starts `n` engine threads set up with `config`; returns the console's end of the
+/// cluster and the threads, which end when the console sends `Shutdown` (an engine whose
+/// loop panics tells the console first: see `engine::run`).
+pub fn start_engine_threads(
+    n: usize,
+    config: EngineConfig,
+) -> std::io::Result<(threads::ThreadEndpoint, Vec<std::thread::JoinHandle<()>>)> {
+    let (console_end, engine_ends) = threads::cluster(n);
+    let handles = engine_ends
+        .into_iter()
+        .enumerate()
+        .map(|(e, end)| {
+            std::thread::Builder::new()
+                .name(format!("pshell-engine-{e}"))
+                .stack_size(16 << 20)
+                .spawn(move || engine::run(Box::new(end), config))
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
+    Ok((console_end, handles))
 }
 
 fn run_console(transport: Box<dyn Transport>, plan: Plan) -> ExitCode {
