@@ -8,12 +8,12 @@
 //! - **Normalization**: the forward transform is unscaled, the inverse divides by the
 //!   length of each transformed axis, so `ifft(fft(a)) == a` up to rounding.
 //! - **Batching**: along the last axis the lanes are contiguous and the whole buffer is
-//!   handed to rustfft at once; along another axis each `[n, inner]` block is
-//!   transposed into a scratch block, transformed as contiguous lanes, and transposed
-//!   back. One [`FftPlanner`] per thread (an engine is one thread) keeps the plans, so
+//!   handed to rustfft at once; along another axis 16 lanes at a time are gathered
+//!   into contiguous rows, transformed, and put back (a scratch of 16 lanes, not of
+//!   the shard). One [`FftPlanner`] per thread (an engine is one thread) keeps the plans, so
 //!   repeated transforms of the same length plan once.
 
-use super::{DType, NdArray, NdError, Store, C64};
+use super::{store, DType, NdArray, NdError, Store, C64};
 use rustfft::num_complex::Complex;
 use rustfft::{FftDirection, FftPlanner};
 use std::cell::RefCell;
@@ -31,10 +31,15 @@ fn complex_elems(a: &NdArray) -> Result<Vec<Complex<f64>>, NdError> {
         promoted = a.astype(DType::C128)?;
         &promoted
     };
-    match c.store() {
-        Store::C128(x) => Ok(x.iter().map(|z| Complex::new(z.re, z.im)).collect()),
-        _ => unreachable!("promoted to c128 above"),
+    let Store::C128(x) = c.store() else { unreachable!("promoted to c128 above") };
+    // Zeroed and advised for huge pages before the first write, like every new shard.
+    let mut out = vec![Complex::default(); x.len()];
+    store::advise_huge_pages(&mut out);
+    match x.as_slice() {
+        Some(s) => out.iter_mut().zip(s).for_each(|(o, z)| *o = Complex::new(z.re, z.im)),
+        None => out.iter_mut().zip(x.iter()).for_each(|(o, z)| *o = Complex::new(z.re, z.im)),
     }
+    Ok(out)
 }
 
 /// The (inverse if `inverse`) FFT of `a` along each of `axes` in turn, as a `c128` array
@@ -45,7 +50,10 @@ pub fn fft_axes(a: &NdArray, axes: &[usize], inverse: bool) -> Result<NdArray, N
     for &axis in axes {
         transform(&mut data, &shape, axis, inverse);
     }
-    Ok(NdArray::from_vec(&shape, data.into_iter().map(|z| C64::new(z.re, z.im)).collect::<Vec<_>>()))
+    let mut out = store::zeroed::<C64>(data.len());
+    out.iter_mut().zip(&data).for_each(|(o, z)| *o = C64::new(z.re, z.im));
+    drop(data);
+    Ok(NdArray::from_vec(&shape, out))
 }
 
 /// Transforms `data` (row-major, `shape`) in place along `axis`.
@@ -61,31 +69,32 @@ pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, invers
     if inner == 1 {
         fft.process_with_scratch(data, &mut scratch);
     } else {
-        let mut block = vec![Complex::default(); n * inner];
+        // A few lanes at a time: gathered into contiguous rows, transformed, put back.
+        const LANES: usize = 16;
+        let mut lanes = vec![Complex::default(); n * LANES.min(inner)];
         for chunk in data.chunks_exact_mut(n * inner) {
-            transpose(chunk, &mut block, n, inner);
-            fft.process_with_scratch(&mut block, &mut scratch);
-            transpose(&block, chunk, inner, n);
+            for c0 in (0..inner).step_by(LANES) {
+                let w = LANES.min(inner - c0);
+                for k in 0..n {
+                    let row = &chunk[k * inner + c0..k * inner + c0 + w];
+                    for (j, &z) in row.iter().enumerate() {
+                        lanes[j * n + k] = z;
+                    }
+                }
+                fft.process_with_scratch(&mut lanes[..w * n], &mut scratch);
+                for k in 0..n {
+                    let row = &mut chunk[k * inner + c0..k * inner + c0 + w];
+                    for (j, z) in row.iter_mut().enumerate() {
+                        *z = lanes[j * n + k];
+                    }
+                }
+            }
         }
     }
     if inverse {
         let scale = 1.0 / n as f64;
         for z in data.iter_mut() {
             *z *= scale;
-        }
-    }
-}
-
-/// `dst` (cols × rows) = the transpose of `src` (rows × cols), in cache-sized tiles.
-fn transpose(src: &[Complex<f64>], dst: &mut [Complex<f64>], rows: usize, cols: usize) {
-    const TILE: usize = 32;
-    for r0 in (0..rows).step_by(TILE) {
-        for c0 in (0..cols).step_by(TILE) {
-            for r in r0..(r0 + TILE).min(rows) {
-                for c in c0..(c0 + TILE).min(cols) {
-                    dst[c * rows + r] = src[r * cols + c];
-                }
-            }
         }
     }
 }
