@@ -104,6 +104,11 @@ fn fftn_of_a_3d_array_on_a_2d_grid_and_promoted_dtypes() {
             let t = px("[i.dtype, t.dtype, i[[0, 2]].re, i.abs().sum(), t[[0, 0]].re, t.abs().sum()]")[0];
             if t[0] != "c128" || t[1] != "c128" || t[2] != 3.0 || (t[3] - 12.0).abs() > 1e-12
                 || t[4] != 12.0 || (t[5] - 12.0).abs() > 1e-12 {{ throw `promotions ${{t}}` }}
+            // The complex accessors on a transform: |f|² = (f f*).re, .re/.im/.angle() agree.
+            let c = px(`let q = (f * f.conj()).re - f.abs() ** 2.0;
+                        let w = f.abs() * (f.angle().cos()) - f.re;
+                        [q.abs().max(), w.abs().max(), (f.im - f.abs() * f.angle().sin()).abs().max()]`)[0];
+            if c[0] > 1e-9 || c[1] > 1e-9 || c[2] > 1e-9 {{ throw `complex accessors ${{c}}` }}
             let k = px("da::fftfreq(8, 0.5)")[0];
             if k.to_array() != [0.0, 0.25, 0.5, 0.75, -1.0, -0.75, -0.5, -0.25] {{ throw `fftfreq ${{k}}` }}
             print("ok");
