@@ -33,7 +33,7 @@ echo "== building (release, --features mpi)" >&2
 cargo build --release --features mpi --bin pshell >&2
 # The bench executables, by name, from cargo's JSON messages (no jq needed).
 artifacts=$(cargo bench --features mpi --no-run --message-format=json-render-diagnostics \
-  --bench threads --bench mpi --bench startup --bench plots --bench tasks --bench distarray --bench distdict |
+  --bench threads --bench mpi --bench startup --bench plots --bench tasks --bench distarray --bench distdict --bench fft |
   sed -n 's/.*"target":{[^}]*"name":"\([^"]*\)".*"executable":"\([^"]*\)".*/\1 \2/p')
 exe() {
   local path
@@ -51,6 +51,7 @@ plots_bench=$(exe plots)
 tasks_bench=$(exe tasks)
 distarray_bench=$(exe distarray)
 distdict_bench=$(exe distdict)
+fft_bench=$(exe fft)
 pshell=target/release/pshell
 
 # A benchmark that hangs (a lost reply, an interrupt that never lands) fails the run.
@@ -72,3 +73,4 @@ limit mpirun -n 3 "$tasks_bench"
 limit "$distarray_bench"
 limit "$distdict_bench"
 limit mpirun -n 3 "$distdict_bench"
+limit "$fft_bench"

@@ -29,6 +29,7 @@ mod distarray;
 mod distdict;
 mod examples;
 mod farm;
+mod fft;
 mod images;
 mod inprocess;
 mod interrupt;

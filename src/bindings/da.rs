@@ -29,7 +29,7 @@ use std::rc::Rc;
 
 type St = Rc<RefCell<State>>;
 
-fn fail(pos: Position, e: DaError) -> Box<EvalAltResult> {
+pub(super) fn fail(pos: Position, e: DaError) -> Box<EvalAltResult> {
     match e {
         DaError::Interrupted => EvalAltResult::ErrorTerminated("interrupted".into(), pos).into(),
         e => EvalAltResult::ErrorRuntime(e.to_string().into(), pos).into(),
@@ -37,7 +37,7 @@ fn fail(pos: Position, e: DaError) -> Box<EvalAltResult> {
 }
 
 /// Runs `f` with the request's group.
-fn with<T>(st: &St, pos: Position, f: impl FnOnce(&mut GroupComm) -> Result<T, DaError>) -> Res<T> {
+pub(super) fn with<T>(st: &St, pos: Position, f: impl FnOnce(&mut GroupComm) -> Result<T, DaError>) -> Res<T> {
     let mut s = st.borrow_mut();
     let mut comm = s.group_comm().map_err(|e| fail(pos, e))?;
     f(&mut comm).map_err(|e| fail(pos, e))
@@ -439,5 +439,6 @@ fn module(state: &St) -> Module {
         m.insert("shard".into(), Dynamic::from(a.local().map_err(|e| fail(Position::NONE, e))?));
         Ok(m.into())
     });
+    super::fft::add(&mut m, state);
     m
 }

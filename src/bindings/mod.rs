@@ -26,6 +26,7 @@ pub mod da_console;
 pub mod data_api;
 pub mod distdict;
 pub mod farm_api;
+pub mod fft;
 pub mod nd;
 pub mod plot;
 pub mod spmd;

@@ -24,6 +24,7 @@
 //!   the constructors.
 //! - `ops` — elementwise operations (fused per shard), `where`, reductions.
 //! - `exchange` — redistribution, transpose, roll, slice, element access.
+//! - `fft` — FFTs along any axes: local axes per shard, others made local by redistribution.
 //!
 //! # Invariants
 //!
@@ -44,6 +45,7 @@ pub mod comm;
 pub mod distribution;
 pub mod error;
 pub mod exchange;
+pub mod fft;
 pub mod grid;
 pub mod ops;
 pub mod plan;

@@ -28,6 +28,7 @@ pub mod display;
 pub mod dtype;
 mod eval;
 pub mod expr;
+pub mod fft;
 mod kernels;
 pub mod random;
 pub mod reduce;

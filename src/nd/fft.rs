@@ -1,0 +1,188 @@
+//! Fast Fourier transforms of a whole in-memory array along any of its axes, with
+//! rustfft: the local half of `da::fft*`, and what the distributed half runs on each
+//! shard once the axes it transforms are whole on the engine.
+//!
+//! - **Dtypes**: the result is always `c128`. Real, integer and bool inputs are
+//!   promoted to complex first (as NumPy does: `fft` of `[1, 0, 0]` is `[1, 1, 1]`);
+//!   nothing is refused.
+//! - **Normalization**: the forward transform is unscaled, the inverse divides by the
+//!   length of each transformed axis, so `ifft(fft(a)) == a` up to rounding.
+//! - **Batching**: along the last axis the lanes are contiguous and the whole buffer is
+//!   handed to rustfft at once; along another axis 16 lanes at a time are gathered
+//!   into contiguous rows, transformed, and put back (a scratch of 16 lanes, not of
+//!   the shard). One [`FftPlanner`] per thread (an engine is one thread) keeps the plans, so
+//!   repeated transforms of the same length plan once.
+
+use super::{store, DType, NdArray, NdError, Store, C64};
+use rustfft::num_complex::Complex;
+use rustfft::{FftDirection, FftPlanner};
+use std::cell::RefCell;
+
+thread_local! {
+    static PLANNER: RefCell<FftPlanner<f64>> = RefCell::new(FftPlanner::new());
+}
+
+/// `a` (any dtype) as row-major complex elements.
+fn complex_elems(a: &NdArray) -> Result<Vec<Complex<f64>>, NdError> {
+    let promoted;
+    let c = if a.dtype() == DType::C128 {
+        a
+    } else {
+        promoted = a.astype(DType::C128)?;
+        &promoted
+    };
+    let Store::C128(x) = c.store() else { unreachable!("promoted to c128 above") };
+    // Zeroed and advised for huge pages before the first write, like every new shard.
+    let mut out = vec![Complex::default(); x.len()];
+    store::advise_huge_pages(&mut out);
+    match x.as_slice() {
+        Some(s) => out.iter_mut().zip(s).for_each(|(o, z)| *o = Complex::new(z.re, z.im)),
+        None => out.iter_mut().zip(x.iter()).for_each(|(o, z)| *o = Complex::new(z.re, z.im)),
+    }
+    Ok(out)
+}
+
+/// The (inverse if `inverse`) FFT of `a` along each of `axes` in turn, as a `c128` array
+/// of the same shape. Axes must be in range (the callers check them).
+pub fn fft_axes(a: &NdArray, axes: &[usize], inverse: bool) -> Result<NdArray, NdError> {
+    let shape = a.shape().to_vec();
+    let mut data = complex_elems(a)?;
+    for &axis in axes {
+        transform(&mut data, &shape, axis, inverse);
+    }
+    let mut out = store::zeroed::<C64>(data.len());
+    out.iter_mut().zip(&data).for_each(|(o, z)| *o = C64::new(z.re, z.im));
+    drop(data);
+    Ok(NdArray::from_vec(&shape, out))
+}
+
+/// Transforms `data` (row-major, `shape`) in place along `axis`.
+pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, inverse: bool) {
+    let n = shape[axis];
+    if n <= 1 || data.is_empty() {
+        return;
+    }
+    let inner: usize = shape[axis + 1..].iter().product();
+    let direction = if inverse { FftDirection::Inverse } else { FftDirection::Forward };
+    let fft = PLANNER.with(|p| p.borrow_mut().plan_fft(n, direction));
+    let mut scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
+    if inner == 1 {
+        fft.process_with_scratch(data, &mut scratch);
+    } else {
+        // A few lanes at a time: gathered into contiguous rows, transformed, put back.
+        const LANES: usize = 16;
+        let mut lanes = vec![Complex::default(); n * LANES.min(inner)];
+        for chunk in data.chunks_exact_mut(n * inner) {
+            for c0 in (0..inner).step_by(LANES) {
+                let w = LANES.min(inner - c0);
+                for k in 0..n {
+                    let row = &chunk[k * inner + c0..k * inner + c0 + w];
+                    for (j, &z) in row.iter().enumerate() {
+                        lanes[j * n + k] = z;
+                    }
+                }
+                fft.process_with_scratch(&mut lanes[..w * n], &mut scratch);
+                for k in 0..n {
+                    let row = &mut chunk[k * inner + c0..k * inner + c0 + w];
+                    for (j, z) in row.iter_mut().enumerate() {
+                        *z = lanes[j * n + k];
+                    }
+                }
+            }
+        }
+    }
+    if inverse {
+        let scale = 1.0 / n as f64;
+        for z in data.iter_mut() {
+            *z *= scale;
+        }
+    }
+}
+
+/// The sample frequencies of an `n`-point FFT with sample spacing `d`, in FFT order:
+/// `[0, 1, .., ceil(n/2) - 1, -floor(n/2), .., -1] / (d n)` (NumPy's `fftfreq`).
+pub fn fftfreq(n: usize, d: f64) -> Vec<f64> {
+    let scale = 1.0 / (d * n as f64);
+    let half = n.div_ceil(2);
+    (0..n).map(|i| if i < half { i as f64 } else { i as f64 - n as f64 } * scale).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The DFT by its definition, O(n²).
+    fn dft(x: &[Complex<f64>], inverse: bool) -> Vec<Complex<f64>> {
+        let n = x.len();
+        let sign = if inverse { 1.0 } else { -1.0 };
+        (0..n)
+            .map(|k| {
+                let s: Complex<f64> = (0..n)
+                    .map(|j| {
+                        let t = sign * 2.0 * std::f64::consts::PI * ((j * k) % n) as f64 / n as f64;
+                        x[j] * Complex::new(t.cos(), t.sin())
+                    })
+                    .sum();
+                if inverse {
+                    s / n as f64
+                } else {
+                    s
+                }
+            })
+            .collect()
+    }
+
+    fn elems(a: &NdArray) -> Vec<Complex<f64>> {
+        complex_elems(a).unwrap()
+    }
+
+    #[test]
+    fn matches_the_definition_along_every_axis() {
+        let shape = [3, 5, 4];
+        let vals: Vec<C64> = (0..60).map(|i| C64::new((i * 7 % 11) as f64, (i % 3) as f64 - 1.0)).collect();
+        let a = NdArray::from_vec(&shape, vals.clone());
+        for axis in 0..3 {
+            let got = elems(&fft_axes(&a, &[axis], false).unwrap());
+            let strides = [20, 4, 1];
+            let mut idx = [0usize; 3];
+            for o in 0..60 {
+                idx[0] = o / 20;
+                idx[1] = o / 4 % 5;
+                idx[2] = o % 4;
+                if idx[axis] != 0 {
+                    continue;
+                }
+                let lane: Vec<Complex<f64>> = (0..shape[axis])
+                    .map(|k| {
+                        let v = vals[o + k * strides[axis]];
+                        Complex::new(v.re, v.im)
+                    })
+                    .collect();
+                for (k, want) in dft(&lane, false).into_iter().enumerate() {
+                    assert!((got[o + k * strides[axis]] - want).norm() < 1e-9, "axis {axis}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn inverse_undoes_forward_and_ints_are_promoted() {
+        let a = NdArray::from_vec(&[4, 6], (0..24).map(|i| i as i64).collect::<Vec<_>>());
+        let f = fft_axes(&a, &[0, 1], false).unwrap();
+        assert_eq!(f.dtype(), DType::C128);
+        let back = elems(&fft_axes(&f, &[1, 0], true).unwrap());
+        for (i, z) in back.iter().enumerate() {
+            assert!((z - Complex::new(i as f64, 0.0)).norm() < 1e-12);
+        }
+        let b = NdArray::from_vec(&[3], vec![true, false, false]);
+        let fb = elems(&fft_axes(&b, &[0], false).unwrap());
+        assert!(fb.iter().all(|z| (z - Complex::new(1.0, 0.0)).norm() < 1e-15));
+    }
+
+    #[test]
+    fn fftfreq_is_numpys() {
+        assert_eq!(fftfreq(4, 1.0), vec![0.0, 0.25, -0.5, -0.25]);
+        assert_eq!(fftfreq(5, 0.1), vec![0.0, 2.0, 4.0, -4.0, -2.0]);
+        assert_eq!(fftfreq(1, 1.0), vec![0.0]);
+    }
+}
