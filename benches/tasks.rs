@@ -94,6 +94,33 @@ fn run(console: &mut Console, transport: &str, bare: Duration, bare_what: &str) 
     }
     eval(console, "a = (); push(#{x: (), y: ()});");
 
+    // The same numbers as an NdArray (raw typed buffers): push and pull to and from every
+    // engine (counting 8 bytes per number per engine), scatter and gather (counting them
+    // once), each checked.
+    eval(console, &format!("let nda = nd::zeros([{FLOATS}]) + 1.5;"));
+    let npush = best(|| eval(console, "push(#{x: nda});"));
+    let npull = best(|| {
+        eval(
+            console,
+            &format!("let b = pull(\"x\"); if b.len() != {engines} || b[0].size != {FLOATS} {{ throw \"wrong\" }}"),
+        )
+    });
+    let nscatter = best(|| eval(console, "scatter(\"y\", nda);"));
+    let ngather =
+        best(|| eval(console, &format!("let g = gather(\"y\"); if g.size != {FLOATS} {{ throw \"wrong\" }}")));
+    for (what, d, times) in
+        [("push", npush, engines), ("pull", npull, engines), ("scatter", nscatter, 1), ("gather", ngather, 1)]
+    {
+        let rate = gbs(d) * times as f64;
+        let per = if times > 1 { " per engine" } else { "" };
+        println!(
+            "{transport} {what} of {FLOATS} f64 (NdArray){per} from the console, {engines} engines: {rate:.3} GB/s, {:.0} ms (target >= {gbs_target} GB/s) {}",
+            d.as_secs_f64() * 1e3,
+            verdict(rate >= gbs_target)
+        );
+    }
+    eval(console, "nda = (); push(#{x: (), y: ()});");
+
     // The same through the client alone: the console's Rhai conversion left out.
     let floats = Value::Array((0..FLOATS).map(|i| Value::Float(i as f64)).collect());
     let (cpush, cpull) = {
