@@ -301,6 +301,21 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // Every dtype's shared elements encode to the bytes its plain buffer does.
+        for dtype in ["f64", "f32", "i64", "i32", "bool", "c128"] {
+            let mut a = NdArray::zeros(crate::nd::DType::parse(dtype).unwrap(), &[2, 3]).unwrap();
+            a.set(&[1, 2], Scalar::I64(1)).unwrap();
+            let shared = to_value(&Dynamic::from(a.clone())).unwrap();
+            let (shape, plain) = a.into_buffer();
+            let enc = |v: Value| {
+                codec::encode(&Message::Request(Request {
+                    id: 1,
+                    targets: vec![0],
+                    kind: RequestKind::Push { vars: vec![("a".into(), v)] },
+                }))
+            };
+            assert_eq!(enc(shared), enc(Value::NdArray { shape, data: plain }), "{dtype}");
+        }
     }
 
     #[test]

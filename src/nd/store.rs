@@ -207,6 +207,16 @@ impl SharedElems for Store {
         dispatch_store!(self.clone(), a => Stored::into_buffer(into_vec(a)))
     }
 
+    fn native_bytes(&self) -> &[u8] {
+        dispatch_store!(self, a => {
+            let elems = a.as_slice().expect("standard layout");
+            // SAFETY: every element type here (plain numbers, `bool`, `Complex<f64>` which is
+            // `repr(C)` of two f64) has no padding and initialised bytes; the byte slice
+            // covers exactly the elements and borrows them for its lifetime.
+            unsafe { std::slice::from_raw_parts(elems.as_ptr() as *const u8, std::mem::size_of_val(elems)) }
+        })
+    }
+
     fn len(&self) -> usize {
         dispatch_store!(self, a => a.len())
     }

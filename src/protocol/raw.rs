@@ -90,6 +90,7 @@ pub fn write(out: &mut Vec<u8>, b: &Buffer) {
                 write_f64(out, c);
             }
         }
+        Buffer::Shared(s) if cfg!(target_endian = "little") => out.extend_from_slice(s.native_bytes()),
         Buffer::Shared(s) => write(out, &s.to_buffer()),
     }
 }

@@ -56,8 +56,15 @@ pub enum Buffer {
 pub trait SharedElems: Any + Send + Sync + std::fmt::Debug {
     /// A copy of the elements as a plain buffer (never `Shared`).
     fn to_buffer(&self) -> Buffer;
+    /// The elements' bytes in memory, in this machine's byte order (for `f64 f32 i64 i32`
+    /// the numbers', for `bool` one byte 0 or 1, for `c128` re then im): the codec writes
+    /// them as they are on a little-endian machine, without an intermediate copy.
+    fn native_bytes(&self) -> &[u8];
     /// Number of elements.
     fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// The element type's name, as [`Buffer::type_name`] gives it.
     fn elem_type(&self) -> &'static str;
     /// For downcasting back to the owner's type.
