@@ -5,9 +5,11 @@
 //! Run on threads as `cargo bench --bench tasks` (or the executable alone), and over MPI
 //! as `mpirun -n 3 <the executable>` with feature `mpi` (rank 0 is the console). Every
 //! figure goes through the Rhai console as a script would (`lb_map(|x| x + 1, items)`,
-//! `push(#{x: a}, 0)`...); the data figures are also given for the console's client alone
-//! (a `Value::Array` of floats, without the console's Rhai conversion), to show where the
-//! time goes. Baselines: the same `map` run locally by the console's Rhai (items/s), and
+//! `push(#{x: a}, 0)`...); the data figures are given for a Rhai array of floats and for
+//! an NdArray (on threads an NdArray that a variable holds is shared, not copied, so its
+//! push and pull take microseconds); the Rhai-array figures are also given for the
+//! console's client alone (a `Value::Array` of floats, without the console's Rhai
+//! conversion), to show where the time goes. Baselines: the same `map` run locally by the console's Rhai (items/s), and
 //! the bare cost of moving the bytes (a memory copy of the 80 MB on threads, an MPI
 //! send of them between ranks 0 and 1 over MPI). Nothing asserts on time: each figure
 //! with a target says PASS or MISS.
@@ -93,6 +95,33 @@ fn run(console: &mut Console, transport: &str, bare: Duration, bare_what: &str) 
         );
     }
     eval(console, "a = (); push(#{x: (), y: ()});");
+
+    // The same numbers as an NdArray (raw typed buffers): push and pull to and from every
+    // engine (counting 8 bytes per number per engine), scatter and gather (counting them
+    // once), each checked.
+    eval(console, &format!("let nda = nd::zeros([{FLOATS}]) + 1.5;"));
+    let npush = best(|| eval(console, "push(#{x: nda});"));
+    let npull = best(|| {
+        eval(
+            console,
+            &format!("let b = pull(\"x\"); if b.len() != {engines} || b[0].size != {FLOATS} {{ throw \"wrong\" }}"),
+        )
+    });
+    let nscatter = best(|| eval(console, "scatter(\"y\", nda);"));
+    let ngather =
+        best(|| eval(console, &format!("let g = gather(\"y\"); if g.size != {FLOATS} {{ throw \"wrong\" }}")));
+    for (what, d, times) in
+        [("push", npush, engines), ("pull", npull, engines), ("scatter", nscatter, 1), ("gather", ngather, 1)]
+    {
+        let rate = gbs(d) * times as f64;
+        let per = if times > 1 { " per engine" } else { "" };
+        println!(
+            "{transport} {what} of {FLOATS} f64 (NdArray){per} from the console, {engines} engines: {rate:.3} GB/s, {:.2} ms (target >= {gbs_target} GB/s) {}",
+            d.as_secs_f64() * 1e3,
+            verdict(rate >= gbs_target)
+        );
+    }
+    eval(console, "nda = (); push(#{x: (), y: ()});");
 
     // The same through the client alone: the console's Rhai conversion left out.
     let floats = Value::Array((0..FLOATS).map(|i| Value::Float(i as f64)).collect());

@@ -58,10 +58,11 @@ pub fn to_value(d: &Dynamic) -> Result<Value, ConvertError> {
 }
 
 /// Like [`to_value`] for a value that is no longer needed here: an n-d array that no
-/// variable shares is moved into the message instead of copied.
+/// variable shares is moved into the message as a plain buffer.
 pub fn into_value(d: Dynamic) -> Result<Value, ConvertError> {
     if d.is::<NdArray>() {
-        let (shape, data) = d.cast::<NdArray>().into_buffer();
+        let a = d.cast::<NdArray>();
+        let (shape, data) = if a.is_unique() { a.into_buffer() } else { a.to_shared_buffer() };
         return Ok(Value::NdArray { shape, data });
     }
     to_value(&d)
@@ -106,8 +107,9 @@ fn to_value_at(d: &Dynamic, depth: usize) -> Result<Value, ConvertError> {
             .map(Value::Map);
     }
     if let Some(a) = d.read_lock::<NdArray>() {
-        // Copies the elements only when the array is shared (a variable still holds it).
-        let (shape, data) = a.clone().into_buffer();
+        // Shares the elements (no copy): on threads the receiver gets the same storage,
+        // copy-on-write on both sides; the MPI codec writes their bytes.
+        let (shape, data) = a.to_shared_buffer();
         return Ok(Value::NdArray { shape, data });
     }
     if let Some(f) = d.read_lock::<FnPtr>() {
@@ -272,6 +274,48 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("an n-d array that cannot be rebuilt"));
+    }
+
+    #[test]
+    fn a_held_nd_array_travels_as_its_storage_copy_on_write_and_encodes_as_bytes() {
+        use crate::nd::Scalar;
+        use crate::protocol::{codec, Message, Request, RequestKind};
+        let a = NdArray::from_vec(&[3], vec![1.0f64, -0.0, f64::NAN]);
+        let v = to_value(&Dynamic::from(a.clone())).unwrap();
+        let mut back = to_dynamic(v.clone(), &AST::empty()).unwrap().cast::<NdArray>();
+        let ptr = a.as_slice::<f64>().unwrap().as_ptr();
+        assert_eq!(back.as_slice::<f64>().unwrap().as_ptr(), ptr, "shared, not copied");
+        back.set(&[0], Scalar::I64(5)).unwrap();
+        assert_eq!(a.as_slice::<f64>().unwrap()[0], 1.0, "writing the copy leaves the original");
+        assert_ne!(back.as_slice::<f64>().unwrap().as_ptr(), ptr);
+        // Over MPI the shared elements are written as plain bytes and read back exactly.
+        let msg = Message::Request(Request {
+            id: 1,
+            targets: vec![0],
+            kind: RequestKind::Push { vars: vec![("a".into(), v.clone())] },
+        });
+        match codec::decode(&codec::encode(&msg)).unwrap() {
+            Message::Request(Request { kind: RequestKind::Push { vars }, .. }) => {
+                assert!(matches!(&vars[0].1, Value::NdArray { data: crate::protocol::Buffer::F64(_), .. }));
+                assert_eq!(vars[0].1, v);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Every dtype's shared elements encode to the bytes its plain buffer does.
+        for dtype in ["f64", "f32", "i64", "i32", "bool", "c128"] {
+            let mut a = NdArray::zeros(crate::nd::DType::parse(dtype).unwrap(), &[2, 3]).unwrap();
+            a.set(&[1, 2], Scalar::I64(1)).unwrap();
+            let shared = to_value(&Dynamic::from(a.clone())).unwrap();
+            let (shape, plain) = a.into_buffer();
+            let enc = |v: Value| {
+                codec::encode(&Message::Request(Request {
+                    id: 1,
+                    targets: vec![0],
+                    kind: RequestKind::Push { vars: vec![("a".into(), v)] },
+                }))
+            };
+            assert_eq!(enc(shared), enc(Value::NdArray { shape, data: plain }), "{dtype}");
+        }
     }
 
     #[test]

@@ -16,10 +16,10 @@
 use super::array_ops::{error, Res};
 use crate::client::parse_targets;
 use crate::console::{display, Shared};
+use crate::dispatch_dtype;
 use crate::distarray::{default_dists, engine_list, gather_global, parse_dists, scatter_global, Distribution};
 use crate::nd::{NdArray, Stored};
 use crate::protocol::{RequestKind, Value};
-use crate::{dispatch_dtype, nd::DType};
 use rhai::{Dynamic, Engine, NativeCallContext};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -96,16 +96,19 @@ pub fn gather_distarray(
             .position(|(k, _)| k == "shard")
             .ok_or_else(|| error(ctx, format!("gather: engine {e} sent no shard")))?;
         match m.swap_remove(i).1 {
-            Value::NdArray { data, .. } => buffers.push(data),
+            // Shards shared from the engines (threads) are read in place, not copied.
+            Value::NdArray { shape, data } => {
+                buffers.push(NdArray::from_buffer(&shape, data).map_err(|err| error(ctx, err.to_string()))?)
+            }
             _ => return Err(error(ctx, format!("gather: engine {e} sent no shard"))),
         }
     }
-    let dtype = DType::parse(buffers[0].type_name()).map_err(|e| error(ctx, e))?;
+    let dtype = buffers[0].dtype();
     let whole = dispatch_dtype!(dtype, T => {
         let shards = buffers
-            .into_iter()
-            .map(|b| T::from_buffer(b).map_err(|_| error(ctx, "gather: the shards have different dtypes")))
-            .collect::<Res<Vec<Vec<T>>>>()?;
+            .iter()
+            .map(|b| b.as_slice::<T>().ok_or_else(|| error(ctx, "gather: the shards have different dtypes")))
+            .collect::<Res<Vec<&[T]>>>()?;
         NdArray::from_vec(&shape, gather_global(&dist, &shards).map_err(|e| error(ctx, e))?)
     });
     Ok(Some(whole))

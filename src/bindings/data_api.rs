@@ -31,7 +31,8 @@ fn push(ctx: &NativeCallContext, shared: &RefCell<Shared>, vars: Map, t: Option<
     let mut out = Vec::with_capacity(vars.len());
     for (name, v) in vars {
         check_name(ctx, "push", &name)?;
-        let v = convert::to_value(&v).map_err(|e| error(ctx, format!("push of '{name}': {e}")))?;
+        // Moved when nothing else holds it (`push(#{a: nd::zeros([n])})`).
+        let v = convert::into_value(v).map_err(|e| error(ctx, format!("push of '{name}': {e}")))?;
         out.push((name.to_string(), v));
     }
     let mut s = shared.borrow_mut();

@@ -239,13 +239,41 @@ impl Client {
     }
 
     /// Sends a request to `targets` (already checked) and returns its id.
+    /// The same request goes to every target through `Transport::send_to_all`, so a
+    /// transport that serialises encodes its bulk data once.
     pub fn submit(&mut self, targets: &[usize], kind: RequestKind) -> u64 {
-        let mut kinds = Vec::with_capacity(targets.len());
-        if !targets.is_empty() {
-            kinds.extend(std::iter::repeat_n(kind.clone(), targets.len() - 1));
-            kinds.push(kind);
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut pending = self.new_pending(targets);
+        let peers: Vec<Peer> = targets.iter().map(|&e| Peer::Engine(e)).collect();
+        let req = Request { id, targets: targets.to_vec(), kind };
+        let results = self.transport.send_to_all(&peers, Message::Request(req));
+        for (&e, result) in targets.iter().zip(results) {
+            self.note_sent(id, e, result, &mut pending);
         }
-        self.submit_each(targets, kinds)
+        self.pending.insert(id, pending);
+        id
+    }
+
+    fn new_pending(&self, targets: &[usize]) -> Pending {
+        Pending {
+            targets: targets.to_vec(),
+            replies: HashMap::new(),
+            first_reply: None,
+            announced: HashSet::new(),
+            plot_errors: HashMap::new(),
+            submitted: Instant::now(),
+        }
+    }
+
+    /// Records a failed send (the engine is lost) and a lost engine's reply.
+    fn note_sent(&mut self, id: u64, e: usize, result: Result<(), crate::transport::TransportError>, p: &mut Pending) {
+        if let Err(err) = result {
+            self.lost.entry(e).or_insert_with(|| err.to_string());
+        }
+        if let Some(reason) = self.lost.get(&e) {
+            p.replies.insert(e, lost_reply(id, e, reason));
+        }
     }
 
     /// Sends one request (one id) whose content differs per target: `kinds[i]` goes to
@@ -254,22 +282,11 @@ impl Client {
         assert_eq!(targets.len(), kinds.len(), "one request kind per target");
         let id = self.next_id;
         self.next_id += 1;
-        let mut pending = Pending {
-            targets: targets.to_vec(),
-            replies: HashMap::new(),
-            first_reply: None,
-            announced: HashSet::new(),
-            plot_errors: HashMap::new(),
-            submitted: Instant::now(),
-        };
+        let mut pending = self.new_pending(targets);
         for (&e, kind) in targets.iter().zip(kinds) {
             let req = Request { id, targets: targets.to_vec(), kind };
-            if let Err(err) = self.transport.send(Peer::Engine(e), Message::Request(req)) {
-                self.lost.entry(e).or_insert_with(|| err.to_string());
-            }
-            if let Some(reason) = self.lost.get(&e) {
-                pending.replies.insert(e, lost_reply(id, e, reason));
-            }
+            let result = self.transport.send(Peer::Engine(e), Message::Request(req));
+            self.note_sent(id, e, result, &mut pending);
         }
         self.pending.insert(id, pending);
         id

@@ -13,8 +13,10 @@
 
 use super::dtype::{Elem, Scalar, C64};
 use super::{size_of, NdArray, NdError};
-use crate::protocol::Buffer;
+use crate::protocol::{Buffer, SharedElems};
 use ndarray::{ArrayD, IxDyn};
+use std::any::Any;
+use std::sync::Arc;
 
 /// The elements of an array, one variant per dtype.
 #[derive(Clone, Debug)]
@@ -83,6 +85,9 @@ macro_rules! stored {
             fn from_buffer(b: Buffer) -> Result<Vec<Self>, Buffer> {
                 match b {
                     Buffer::$v(v) => Ok(v),
+                    Buffer::Shared(s) if s.elem_type() == Buffer::$v(vec![]).type_name() => {
+                        Self::from_buffer(s.to_buffer())
+                    }
                     other => Err(other),
                 }
             }
@@ -197,7 +202,50 @@ pub fn check_memory(bytes: u64) -> Result<(), NdError> {
     }
 }
 
+impl SharedElems for Store {
+    fn to_buffer(&self) -> Buffer {
+        dispatch_store!(self.clone(), a => Stored::into_buffer(into_vec(a)))
+    }
+
+    fn native_bytes(&self) -> &[u8] {
+        dispatch_store!(self, a => {
+            let elems = a.as_slice().expect("standard layout");
+            // SAFETY: every element type here (plain numbers, `bool`, `Complex<f64>` which is
+            // `repr(C)` of two f64) has no padding and initialised bytes; the byte slice
+            // covers exactly the elements and borrows them for its lifetime.
+            unsafe { std::slice::from_raw_parts(elems.as_ptr() as *const u8, std::mem::size_of_val(elems)) }
+        })
+    }
+
+    fn len(&self) -> usize {
+        dispatch_store!(self, a => a.len())
+    }
+
+    fn elem_type(&self) -> &'static str {
+        self.dtype().name()
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
 impl NdArray {
+    /// The array as a protocol buffer that shares this array's elements (no copy): on
+    /// threads the receiver gets the same storage, copy-on-write on both sides.
+    pub fn to_shared_buffer(&self) -> (Vec<usize>, Buffer) {
+        (self.shape().to_vec(), Buffer::Shared(self.0.clone()))
+    }
+
+    /// The array `elems` stand for, in `shape` (the caller checked the count): the same
+    /// storage when `elems` are an array's store of that shape, else a copy.
+    fn from_shared(shape: &[usize], elems: Arc<dyn SharedElems>) -> NdArray {
+        match elems.clone().into_any().downcast::<Store>() {
+            Ok(store) if store_shape(&store) == shape => NdArray(store),
+            _ => NdArray::from_buffer(shape, elems.to_buffer()).expect("count checked"),
+        }
+    }
+
     /// The array as a protocol buffer, moving the elements when it is not shared.
     pub fn into_buffer(self) -> (Vec<usize>, Buffer) {
         let shape = self.shape().to_vec();
@@ -214,6 +262,7 @@ impl NdArray {
             });
         }
         let store = match data {
+            Buffer::Shared(elems) => return Ok(NdArray::from_shared(shape, elems)),
             Buffer::F64(v) => f64::wrap(from_vec(shape, v)),
             Buffer::F32(v) => f32::wrap(from_vec(shape, v)),
             Buffer::I64(v) => i64::wrap(from_vec(shape, v)),
@@ -223,6 +272,10 @@ impl NdArray {
         };
         Ok(NdArray::from_store(store))
     }
+}
+
+fn store_shape(s: &Store) -> &[usize] {
+    dispatch_store!(s, a => a.shape())
 }
 
 fn from_vec<T>(shape: &[usize], v: Vec<T>) -> ArrayD<T> {

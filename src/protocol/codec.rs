@@ -61,6 +61,16 @@ pub fn encode(msg: &Message) -> Vec<u8> {
     w.0
 }
 
+/// Encodes a message into `out` (cleared first), reusing its memory: a transport that
+/// sends many large messages keeps one buffer instead of faulting in fresh pages each time.
+pub fn encode_into(msg: &Message, out: &mut Vec<u8>) {
+    out.clear();
+    let mut w = Writer(std::mem::take(out));
+    w.u8(MAGIC);
+    w.message(msg);
+    *out = w.0;
+}
+
 /// Decodes bytes produced by [`encode`].
 pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
     let mut r = Reader { buf: bytes, pos: 0 };

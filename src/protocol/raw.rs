@@ -17,6 +17,14 @@ pub fn tag(b: &Buffer) -> u8 {
         Buffer::I32(_) => 3,
         Buffer::Bool(_) => 4,
         Buffer::C128(_) => 5,
+        Buffer::Shared(s) => match s.elem_type() {
+            "f64" => 0,
+            "f32" => 1,
+            "i64" => 2,
+            "i32" => 3,
+            "bool" => 4,
+            _ => 5,
+        },
     }
 }
 
@@ -82,6 +90,8 @@ pub fn write(out: &mut Vec<u8>, b: &Buffer) {
                 write_f64(out, c);
             }
         }
+        Buffer::Shared(s) if cfg!(target_endian = "little") => out.extend_from_slice(s.native_bytes()),
+        Buffer::Shared(s) => write(out, &s.to_buffer()),
     }
 }
 

@@ -4,6 +4,9 @@
 //! compared by their bits, so NaN, -0.0 and ±inf survive a round trip and compare equal
 //! to themselves in tests.
 
+use std::any::Any;
+use std::sync::Arc;
+
 /// A value that crosses between processes exactly.
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -41,6 +44,31 @@ pub enum Buffer {
     Bool(Vec<bool>),
     /// Complex numbers as `[re, im]`.
     C128(Vec<[f64; 2]>),
+    /// The sender's own elements, shared instead of copied: moving a message between
+    /// threads then moves a pointer. Only the kind of array that made it reads it back as
+    /// such (by downcasting); everything else sees the plain buffer it stands for.
+    Shared(Arc<dyn SharedElems>),
+}
+
+/// Typed elements held elsewhere and shared read-only (copy-on-write on their owner's
+/// side). `protocol` asks only for the plain [`Buffer`] they stand for (the codec writes
+/// that), their count and their element type.
+pub trait SharedElems: Any + Send + Sync + std::fmt::Debug {
+    /// A copy of the elements as a plain buffer (never `Shared`).
+    fn to_buffer(&self) -> Buffer;
+    /// The elements' bytes in memory, in this machine's byte order (for `f64 f32 i64 i32`
+    /// the numbers', for `bool` one byte 0 or 1, for `c128` re then im): the codec writes
+    /// them as they are on a little-endian machine, without an intermediate copy.
+    fn native_bytes(&self) -> &[u8];
+    /// Number of elements.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The element type's name, as [`Buffer::type_name`] gives it.
+    fn elem_type(&self) -> &'static str;
+    /// For downcasting back to the owner's type.
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
 
 impl Buffer {
@@ -53,6 +81,7 @@ impl Buffer {
             Buffer::I32(v) => v.len(),
             Buffer::Bool(v) => v.len(),
             Buffer::C128(v) => v.len(),
+            Buffer::Shared(s) => s.len(),
         }
     }
 
@@ -67,6 +96,12 @@ impl Buffer {
             Buffer::F32(_) | Buffer::I32(_) => 4,
             Buffer::Bool(_) => 1,
             Buffer::C128(_) => 16,
+            Buffer::Shared(s) => match s.elem_type() {
+                "f32" | "i32" => 4,
+                "bool" => 1,
+                "c128" => 16,
+                _ => 8,
+            },
         }
     }
 
@@ -79,6 +114,7 @@ impl Buffer {
             Buffer::I32(_) => "i32",
             Buffer::Bool(_) => "bool",
             Buffer::C128(_) => "c128",
+            Buffer::Shared(s) => s.elem_type(),
         }
     }
 }
@@ -88,6 +124,8 @@ impl PartialEq for Buffer {
     fn eq(&self, other: &Buffer) -> bool {
         use Buffer::*;
         match (self, other) {
+            (Shared(a), b) => &a.to_buffer() == b,
+            (a, Shared(b)) => a == &b.to_buffer(),
             (F64(a), F64(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
             (F32(a), F32(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
             (I64(a), I64(b)) => a == b,

@@ -61,6 +61,17 @@ pub trait Transport {
     fn try_recv(&self) -> Option<(Peer, Message)>;
     /// The next message, waiting at most `timeout` for one.
     fn recv_timeout(&self, timeout: Duration) -> Option<(Peer, Message)>;
+    /// Sends the same `msg` to each of `to`, with one result per peer in that order. The
+    /// default sends each peer its own clone (the last gets `msg` itself); a transport that
+    /// serialises messages encodes it once (so bulk data is not copied per peer).
+    fn send_to_all(&self, to: &[Peer], msg: Message) -> Vec<Result<(), TransportError>> {
+        let mut results = Vec::with_capacity(to.len());
+        if let Some((&last, rest)) = to.split_last() {
+            results.extend(rest.iter().map(|&p| self.send(p, msg.clone())));
+            results.push(self.send(last, msg));
+        }
+        results
+    }
 }
 
 #[cfg(test)]

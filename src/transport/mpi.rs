@@ -6,12 +6,13 @@
 //! Messages travel as `protocol::codec` bytes. A send is non-blocking underneath: while
 //! it waits to complete it keeps receiving into the inbox, so two engines sending large
 //! messages to each other cannot deadlock. Receiving probes without blocking, so the
-//! progress loop stays responsive to interrupts.
+//! progress loop stays responsive to interrupts. A message for several peers
+//! (`send_to_all`) is encoded once; encoding and receiving reuse one buffer each.
 
 use super::{Transport, TransportError};
 use crate::protocol::{codec, Message, Peer};
 use mpi::environment::Universe;
-use mpi::point_to_point::MatchedReceiveVec;
+use mpi::point_to_point::Status;
 use mpi::topology::{Color, SimpleCommunicator};
 use mpi::traits::*;
 use std::cell::RefCell;
@@ -32,6 +33,10 @@ pub struct MpiTransport {
     me: Peer,
     engines: usize,
     inbox: RefCell<VecDeque<(Peer, Message)>>,
+    /// Encoding and receiving buffers, kept between messages (up to `KEEP_AT_MOST`) so a
+    /// large transfer writes into memory already mapped instead of faulting in fresh pages.
+    send_buf: RefCell<Vec<u8>>,
+    recv_buf: RefCell<Vec<u8>>,
     // Dropped last: finalizes MPI.
     _universe: Universe,
 }
@@ -72,6 +77,8 @@ pub fn start() -> Result<(Role, MpiTransport), String> {
         me,
         engines: size - 1,
         inbox: RefCell::new(VecDeque::new()),
+        send_buf: RefCell::new(Vec::new()),
+        recv_buf: RefCell::new(Vec::new()),
         _universe: universe,
     };
     Ok((role, t))
@@ -91,16 +98,65 @@ impl MpiTransport {
     fn drain(&self) {
         let mut inbox = self.inbox.borrow_mut();
         while let Some(matched) = self.world.any_process().immediate_matched_probe() {
-            let (bytes, status) = matched.matched_receive_vec::<u8>();
-            let from = codec::rank_to_peer(status.source_rank() as usize);
-            inbox.push_back((from, decode(&bytes)));
+            let from = codec::rank_to_peer(matched.1.source_rank() as usize);
+            inbox.push_back((from, self.receive(matched)));
         }
         if let Some(comm) = &self.engines_comm {
             while let Some(matched) = comm.any_process().immediate_matched_probe() {
-                let (bytes, status) = matched.matched_receive_vec::<u8>();
-                inbox.push_back((Peer::Engine(status.source_rank() as usize), decode(&bytes)));
+                let from = Peer::Engine(matched.1.source_rank() as usize);
+                inbox.push_back((from, self.receive(matched)));
             }
         }
+    }
+
+    /// Receives a probed message into the reused receive buffer and decodes it.
+    fn receive(&self, (msg, status): (mpi::point_to_point::Message, Status)) -> Message {
+        let mut buf = self.recv_buf.borrow_mut();
+        let n = status.count(u8::equivalent_datatype()).max(0) as usize;
+        if buf.len() < n {
+            buf.resize(n, 0);
+        }
+        msg.matched_receive_into(&mut buf[..n]);
+        let decoded = decode(&buf[..n]);
+        release_if_huge(&mut buf);
+        decoded
+    }
+}
+
+impl MpiTransport {
+    /// The communicator and rank that reach `to`.
+    fn route(&self, to: Peer) -> Result<(&SimpleCommunicator, usize), TransportError> {
+        Ok(match (self.me, to, &self.engines_comm) {
+            (_, Peer::Engine(e), _) if e >= self.engines => return Err(TransportError::NoSuchPeer { peer: to }),
+            (Peer::Engine(_), Peer::Engine(e), Some(comm)) => (comm, e),
+            (_, to, _) => (&self.world, codec::peer_to_rank(to)),
+        })
+    }
+
+    /// Sends encoded bytes, draining the inbox while the send is in flight.
+    fn send_bytes(&self, comm: &SimpleCommunicator, rank: usize, bytes: &[u8]) {
+        mpi::request::scope(|scope| {
+            let mut req = comm.process_at_rank(rank as i32).immediate_send(scope, bytes);
+            loop {
+                match req.test() {
+                    Ok(_) => break,
+                    Err(pending) => {
+                        req = pending;
+                        self.drain();
+                        std::thread::yield_now();
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Buffers larger than this are given back after use rather than kept for the next message.
+const KEEP_AT_MOST: usize = 1 << 30;
+
+fn release_if_huge(buf: &mut Vec<u8>) {
+    if buf.capacity() > KEEP_AT_MOST {
+        *buf = Vec::new();
     }
 }
 
@@ -122,26 +178,28 @@ impl Transport for MpiTransport {
     }
 
     fn send(&self, to: Peer, msg: Message) -> Result<(), TransportError> {
-        let (comm, rank) = match (self.me, to, &self.engines_comm) {
-            (_, Peer::Engine(e), _) if e >= self.engines => return Err(TransportError::NoSuchPeer { peer: to }),
-            (Peer::Engine(_), Peer::Engine(e), Some(comm)) => (comm, e),
-            (_, to, _) => (&self.world, codec::peer_to_rank(to)),
-        };
-        let bytes = codec::encode(&msg);
-        mpi::request::scope(|scope| {
-            let mut req = comm.process_at_rank(rank as i32).immediate_send(scope, &bytes[..]);
-            loop {
-                match req.test() {
-                    Ok(_) => break,
-                    Err(pending) => {
-                        req = pending;
-                        self.drain();
-                        std::thread::yield_now();
-                    }
-                }
-            }
-        });
+        let (comm, rank) = self.route(to)?;
+        let mut bytes = self.send_buf.borrow_mut();
+        codec::encode_into(&msg, &mut bytes);
+        self.send_bytes(comm, rank, &bytes);
+        release_if_huge(&mut bytes);
         Ok(())
+    }
+
+    fn send_to_all(&self, to: &[Peer], msg: Message) -> Vec<Result<(), TransportError>> {
+        // Encoded once, whatever the number of peers.
+        let mut bytes = self.send_buf.borrow_mut();
+        codec::encode_into(&msg, &mut bytes);
+        let results = to
+            .iter()
+            .map(|&p| {
+                let (comm, rank) = self.route(p)?;
+                self.send_bytes(comm, rank, &bytes);
+                Ok(())
+            })
+            .collect();
+        release_if_huge(&mut bytes);
+        results
     }
 
     fn try_recv(&self) -> Option<(Peer, Message)> {
