@@ -15,6 +15,7 @@
 //! - [`plot`]: rendering plots to PNG/SVG and a terminal preview (no Rhai, no I/O).
 //! - [`nd`]: NdArray, the local typed n-d array, and the numeric kernels of every array.
 //! - [`distarray`]: distributions, DistArray and its collective operations.
+//! - [`memory`]: huge-page advice for big buffers (shards, decoded arrays, MPI buffers).
 //! - [`launch`]: picks the transport and starts console and engines.
 //! - [`watch`]: under MPI, notices an engine process that died and ends the session.
 //!
@@ -27,6 +28,7 @@ pub mod distarray;
 pub mod distdict;
 pub mod engine;
 pub mod launch;
+pub mod memory;
 pub mod nd;
 pub mod plot;
 pub mod protocol;

@@ -7,7 +7,7 @@
 //!   values.
 //! - [`scatter_ndarray`] cuts an NdArray into block shards along axis 0 (the default
 //!   distribution over the targets), sends each engine only its own shard (one `Push`
-//!   per engine), then makes them one DistArray with a collective request.
+//!   request, a different shard per engine, all in flight at once), then makes them one DistArray with a collective request.
 //!
 //! Shards travel as raw typed buffers (moved on threads, raw bytes over MPI), never as
 //! Rhai arrays or JSON. `register` binds `gather(name [, targets])` and
@@ -139,16 +139,10 @@ pub fn scatter_ndarray(
             .collect()
     });
     let mut s = shared.borrow_mut();
-    let ids: Vec<(usize, u64)> = group
-        .iter()
-        .zip(pieces)
-        .map(|(&e, piece)| (e, s.client.submit(&[e], RequestKind::Push { vars: vec![(name.to_string(), piece)] })))
-        .collect();
-    for (e, id) in ids {
-        let replies = s.client.wait(id, None).expect("no deadline");
-        crate::client::collect(replies, "scatter", None)
-            .map_err(|err| error(ctx, format!("scatter to engine {e}: {}", display::composite(&err))))?;
-    }
+    let kinds = pieces.into_iter().map(|piece| RequestKind::Push { vars: vec![(name.to_string(), piece)] }).collect();
+    let id = s.client.submit_each(&group, kinds);
+    let replies = s.client.wait(id, None).expect("no deadline");
+    crate::client::collect(replies, "scatter", None).map_err(|err| error(ctx, display::composite(&err)))?;
     let shape: Vec<String> = nd.shape().iter().map(|n| n.to_string()).collect();
     let code = format!("{name} = da::__from_block({name}, [{}]);", shape.join(", "));
     s.client.execute(&code, &group, "scatter").map_err(|e| error(ctx, display::composite(&e)))?;

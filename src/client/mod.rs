@@ -283,9 +283,13 @@ impl Client {
         let id = self.next_id;
         self.next_id += 1;
         let mut pending = self.new_pending(targets);
-        for (&e, kind) in targets.iter().zip(kinds) {
-            let req = Request { id, targets: targets.to_vec(), kind };
-            let result = self.transport.send(Peer::Engine(e), Message::Request(req));
+        let msgs = targets
+            .iter()
+            .zip(kinds)
+            .map(|(&e, kind)| (Peer::Engine(e), Message::Request(Request { id, targets: targets.to_vec(), kind })))
+            .collect();
+        let results = self.transport.send_each(msgs);
+        for (&e, result) in targets.iter().zip(results) {
             self.note_sent(id, e, result, &mut pending);
         }
         self.pending.insert(id, pending);

@@ -22,6 +22,7 @@ use super::axis::default_dists;
 use super::distribution::Distribution;
 use super::error::DistError;
 use super::plan::{AxisRun, RedistributionPlan, Transfer};
+use crate::nd::store;
 
 /// One contiguous copy of a transfer: `len` elements from offset `src` of the source
 /// shard to offset `dst` of the destination shard, at offset `packed` of the packed
@@ -205,7 +206,7 @@ pub fn apply_plan<T: Copy + Default, S: AsRef<[T]>>(
         check_shard(plan.source(), rank, shard.as_ref().len())?;
     }
     let mut out: Vec<Vec<T>> = (0..plan.target().engines())
-        .map(|r| plan.target().local_size(r).map(|n| vec![T::default(); n]))
+        .map(|r| plan.target().local_size(r).map(store::zeroed::<T>))
         .collect::<Result<_, _>>()?;
     for t in plan.transfers() {
         copy_transfer(plan, t, shards[t.src_rank].as_ref(), &mut out[t.dst_rank])?;

@@ -140,42 +140,15 @@ pub fn scalar_as<T: Elem>(value: Scalar) -> T {
     }
 }
 
-/// Buffers at least this large are advised to use huge pages.
-const HUGE_PAGE_MIN: usize = 4 << 20;
 /// Memory kept free for everything else when checking an allocation.
 const RESERVE: u64 = 64 << 20;
+/// Allocations smaller than this are not checked (reading /proc costs more than they do).
+const CHECK_MIN: u64 = 4 << 20;
 
-#[cfg(target_os = "linux")]
-extern "C" {
-    fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: std::ffi::c_int) -> std::ffi::c_int;
-}
-
-/// Asks the kernel for transparent huge pages on the 2 MiB-aligned part of `v`'s
-/// buffer. Advice only: a refusal changes nothing.
-pub fn advise_huge_pages<T>(v: &mut [T]) {
-    let bytes = std::mem::size_of_val(v);
-    if bytes < HUGE_PAGE_MIN {
-        return;
-    }
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        const MADV_HUGEPAGE: std::ffi::c_int = 14;
-        let start = v.as_mut_ptr() as usize;
-        let aligned = start.next_multiple_of(HUGE);
-        let end = (start + bytes) / HUGE * HUGE;
-        if end > aligned {
-            // SAFETY: the range lies inside `v`'s allocation, which we borrow mutably;
-            // MADV_HUGEPAGE changes no contents and cannot fail in a way that matters.
-            unsafe {
-                madvise(aligned as *mut std::ffi::c_void, end - aligned, MADV_HUGEPAGE);
-            }
-        }
-    }
-}
+pub use crate::memory::advise_huge_pages;
 
 /// `n` default elements (zeros, false), with huge pages advised before first touch.
-pub fn zeroed<T: Elem>(n: usize) -> Vec<T> {
+pub fn zeroed<T: Clone + Default>(n: usize) -> Vec<T> {
     let mut v = vec![T::default(); n];
     advise_huge_pages(&mut v);
     v
@@ -191,7 +164,7 @@ pub fn available_memory() -> Option<u64> {
 
 /// Refuses to allocate `bytes` when the machine does not have them (keeping a reserve).
 pub fn check_memory(bytes: u64) -> Result<(), NdError> {
-    if bytes < HUGE_PAGE_MIN as u64 {
+    if bytes < CHECK_MIN {
         return Ok(());
     }
     match available_memory() {

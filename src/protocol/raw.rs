@@ -56,6 +56,7 @@ macro_rules! pod {
             let n = bytes.len() / $n;
             if cfg!(target_endian = "little") {
                 let mut v: Vec<$t> = Vec::with_capacity(n);
+                crate::memory::advise_capacity(&mut v);
                 // SAFETY: the vector has room for `n` elements, every bit pattern is a
                 // valid `$t`, and exactly `n * size` bytes are copied before `set_len`.
                 unsafe {
@@ -71,12 +72,33 @@ macro_rules! pod {
 }
 
 pod!(write_f64, read_f64, f64, 8);
+
+/// Complex elements, `[re, im]` pairs of little-endian f64, read in one pass.
+fn read_c128(bytes: &[u8]) -> Vec<[f64; 2]> {
+    let n = bytes.len() / 16;
+    if cfg!(target_endian = "little") {
+        let mut v: Vec<[f64; 2]> = Vec::with_capacity(n);
+        crate::memory::advise_capacity(&mut v);
+        // SAFETY: `[f64; 2]` is two f64 without padding, every bit pattern is valid, and
+        // exactly `n * 16` bytes are copied into the reserved room before `set_len`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr() as *mut u8, n * 16);
+            v.set_len(n);
+        }
+        v
+    } else {
+        read_f64(bytes).chunks_exact(2).map(|c| [c[0], c[1]]).collect()
+    }
+}
 pod!(write_f32, read_f32, f32, 4);
 pod!(write_i64, read_i64, i64, 8);
 pod!(write_i32, read_i32, i32, 4);
 
 /// Appends the elements of `b` (its tag and count are written by the caller).
 pub fn write(out: &mut Vec<u8>, b: &Buffer) {
+    // Room for the elements at once, advised for huge pages before it is first written.
+    out.reserve(b.len() * b.elem_bytes());
+    crate::memory::advise_capacity(out);
     match b {
         Buffer::F64(v) => write_f64(out, v),
         Buffer::F32(v) => write_f32(out, v),
@@ -112,7 +134,7 @@ pub fn read(tag: u8, bytes: &[u8]) -> Result<Buffer, DecodeError> {
                 })
                 .collect::<Result<_, _>>()?,
         ),
-        5 => Buffer::C128(read_f64(bytes).chunks_exact(2).map(|c| [c[0], c[1]]).collect()),
+        5 => Buffer::C128(read_c128(bytes)),
         tag => return Err(DecodeError::BadTag { what: "array element type", tag }),
     })
 }

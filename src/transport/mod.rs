@@ -72,6 +72,12 @@ pub trait Transport {
         }
         results
     }
+    /// Sends each message to its peer, with one result per message in order. The default
+    /// sends them one after another; a transport whose large sends wait for the receiver
+    /// puts them all in flight together.
+    fn send_each(&self, msgs: Vec<(Peer, Message)>) -> Vec<Result<(), TransportError>> {
+        msgs.into_iter().map(|(p, m)| self.send(p, m)).collect()
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@
 //! it waits to complete it keeps receiving into the inbox, so two engines sending large
 //! messages to each other cannot deadlock. Receiving probes without blocking, so the
 //! progress loop stays responsive to interrupts. A message for several peers
-//! (`send_to_all`) is encoded once; encoding and receiving reuse one buffer each.
+//! (`send_to_all`) is encoded once; encoding and receiving reuse one buffer each. The
+//! sends of `send_to_all` and `send_each` are all in flight together, so the receivers
+//! copy their parts out in parallel.
 
 use super::{Transport, TransportError};
 use crate::protocol::{codec, Message, Peer};
@@ -33,10 +35,12 @@ pub struct MpiTransport {
     me: Peer,
     engines: usize,
     inbox: RefCell<VecDeque<(Peer, Message)>>,
-    /// Encoding and receiving buffers, kept between messages (up to `KEEP_AT_MOST`) so a
+    /// Encoding buffers (a pool: `send_each` needs one per message) and the receiving
+    /// buffer, kept between messages (up to `keep` bytes in all) so a
     /// large transfer writes into memory already mapped instead of faulting in fresh pages.
-    send_buf: RefCell<Vec<u8>>,
+    send_bufs: RefCell<Vec<Vec<u8>>>,
     recv_buf: RefCell<Vec<u8>>,
+    keep: usize,
     // Dropped last: finalizes MPI.
     _universe: Universe,
 }
@@ -77,8 +81,9 @@ pub fn start() -> Result<(Role, MpiTransport), String> {
         me,
         engines: size - 1,
         inbox: RefCell::new(VecDeque::new()),
-        send_buf: RefCell::new(Vec::new()),
+        send_bufs: RefCell::new(Vec::new()),
         recv_buf: RefCell::new(Vec::new()),
+        keep: if me == Peer::Console { CONSOLE_KEEPS } else { ENGINE_KEEPS },
         _universe: universe,
     };
     Ok((role, t))
@@ -114,11 +119,16 @@ impl MpiTransport {
         let mut buf = self.recv_buf.borrow_mut();
         let n = status.count(u8::equivalent_datatype()).max(0) as usize;
         if buf.len() < n {
+            let missing = n - buf.len();
+            buf.reserve(missing);
+            crate::memory::advise_capacity(&mut buf);
             buf.resize(n, 0);
         }
         msg.matched_receive_into(&mut buf[..n]);
         let decoded = decode(&buf[..n]);
-        release_if_huge(&mut buf);
+        if buf.capacity() > self.keep {
+            *buf = Vec::new();
+        }
         decoded
     }
 }
@@ -135,28 +145,56 @@ impl MpiTransport {
 
     /// Sends encoded bytes, draining the inbox while the send is in flight.
     fn send_bytes(&self, comm: &SimpleCommunicator, rank: usize, bytes: &[u8]) {
+        self.send_all_bytes(&[(comm, rank, bytes)]);
+    }
+
+    /// Sends each `(comm, rank, bytes)` at once (all in flight together, so receivers copy
+    /// their parts in parallel), draining the inbox until every send has completed.
+    fn send_all_bytes(&self, sends: &[(&SimpleCommunicator, usize, &[u8])]) {
         mpi::request::scope(|scope| {
-            let mut req = comm.process_at_rank(rank as i32).immediate_send(scope, bytes);
-            loop {
-                match req.test() {
-                    Ok(_) => break,
-                    Err(pending) => {
-                        req = pending;
-                        self.drain();
-                        std::thread::yield_now();
-                    }
+            let mut pending: Vec<_> = sends
+                .iter()
+                .map(|&(comm, rank, bytes)| comm.process_at_rank(rank as i32).immediate_send(scope, bytes))
+                .collect();
+            while !pending.is_empty() {
+                pending = pending.into_iter().filter_map(|req| req.test().err()).collect();
+                if !pending.is_empty() {
+                    self.drain();
+                    std::thread::yield_now();
                 }
             }
         });
     }
 }
 
-/// Buffers larger than this are given back after use rather than kept for the next message.
-const KEEP_AT_MOST: usize = 1 << 30;
+/// Bytes of buffers the console keeps between messages (a push or scatter of up to this
+/// much reuses memory already mapped), and what an engine keeps (within the memory an
+/// engine may use beyond its shards).
+const CONSOLE_KEEPS: usize = 512 << 20;
+const ENGINE_KEEPS: usize = 32 << 20;
 
-fn release_if_huge(buf: &mut Vec<u8>) {
-    if buf.capacity() > KEEP_AT_MOST {
-        *buf = Vec::new();
+impl MpiTransport {
+    /// `msgs` encoded, each into a buffer from the pool.
+    fn encode_all<'m>(&self, msgs: impl Iterator<Item = &'m Message>) -> Vec<Vec<u8>> {
+        let mut pool = self.send_bufs.borrow_mut();
+        msgs.map(|m| {
+            let mut buf = pool.pop().unwrap_or_default();
+            codec::encode_into(m, &mut buf);
+            buf
+        })
+        .collect()
+    }
+
+    /// Gives encoding buffers back to the pool, as long as it stays within `keep` bytes.
+    fn recycle(&self, bufs: Vec<Vec<u8>>) {
+        let mut pool = self.send_bufs.borrow_mut();
+        let mut kept: usize = pool.iter().map(Vec::capacity).sum();
+        for b in bufs {
+            if kept + b.capacity() <= self.keep {
+                kept += b.capacity();
+                pool.push(b);
+            }
+        }
     }
 }
 
@@ -179,27 +217,31 @@ impl Transport for MpiTransport {
 
     fn send(&self, to: Peer, msg: Message) -> Result<(), TransportError> {
         let (comm, rank) = self.route(to)?;
-        let mut bytes = self.send_buf.borrow_mut();
-        codec::encode_into(&msg, &mut bytes);
-        self.send_bytes(comm, rank, &bytes);
-        release_if_huge(&mut bytes);
+        let bufs = self.encode_all(std::iter::once(&msg));
+        self.send_bytes(comm, rank, &bufs[0]);
+        self.recycle(bufs);
         Ok(())
     }
 
     fn send_to_all(&self, to: &[Peer], msg: Message) -> Vec<Result<(), TransportError>> {
-        // Encoded once, whatever the number of peers.
-        let mut bytes = self.send_buf.borrow_mut();
-        codec::encode_into(&msg, &mut bytes);
-        let results = to
-            .iter()
-            .map(|&p| {
-                let (comm, rank) = self.route(p)?;
-                self.send_bytes(comm, rank, &bytes);
-                Ok(())
-            })
-            .collect();
-        release_if_huge(&mut bytes);
-        results
+        // Encoded once, whatever the number of peers, and sent to all of them at once.
+        let bufs = self.encode_all(std::iter::once(&msg));
+        let routes: Vec<_> = to.iter().map(|&p| self.route(p)).collect();
+        let sends: Vec<_> = routes.iter().flatten().map(|&(comm, rank)| (comm, rank, &bufs[0][..])).collect();
+        self.send_all_bytes(&sends);
+        self.recycle(bufs);
+        routes.into_iter().map(|r| r.map(|_| ())).collect()
+    }
+
+    fn send_each(&self, msgs: Vec<(Peer, Message)>) -> Vec<Result<(), TransportError>> {
+        // Each encoded into its own buffer, then all sent at once.
+        let routes: Vec<_> = msgs.iter().map(|(p, _)| self.route(*p)).collect();
+        let routed = msgs.iter().zip(&routes).filter(|(_, r)| r.is_ok()).map(|((_, m), _)| m);
+        let bufs = self.encode_all(routed);
+        let sends: Vec<_> = routes.iter().flatten().zip(&bufs).map(|(&(comm, rank), b)| (comm, rank, &b[..])).collect();
+        self.send_all_bytes(&sends);
+        self.recycle(bufs);
+        routes.into_iter().map(|r| r.map(|_| ())).collect()
     }
 
     fn try_recv(&self) -> Option<(Peer, Message)> {
