@@ -5,8 +5,8 @@
 //! and integer arrays), unary `-` and `!`, each between two arrays and between an array
 //! and a script scalar (int, float or bool) on either side. Math functions work as
 //! functions and as methods (`sin(a)`, `a.sin()`). Reductions: `a.sum()` (whole array, a
-//! scalar) and `a.sum(axis)` (an array without that axis). `var` is a reserved word in
-//! Rhai, so scripts call the variance `a.variance()`.
+//! scalar) and `a.sum(axis)` (an array without that axis). The variance is `a.var()`
+//! (Rhai reserves `var`; `allow_reserved_api_names` makes it a name) or `a.variance()`.
 
 use crate::nd::reduce::Reduction;
 use crate::nd::{BinOp, Scalar, UnOp, C64};
@@ -110,7 +110,7 @@ pub fn register<T: ArrayOps>(engine: &mut Engine, cx: &T::Ctx) {
         let c = cx.clone();
         engine.register_fn(name, move |ctx: NativeCallContext, a: T| T::unary(&c, &ctx, a, op));
     }
-    // `var` is a reserved word in Rhai scripts, so the variance is also `variance`.
+    // The variance is also `variance` (scripts written before `var` parsed keep working).
     let names = Reduction::ALL.iter().map(|&op| (op.name(), op)).chain([("variance", Reduction::Var)]);
     for (name, op) in names {
         let c = cx.clone();

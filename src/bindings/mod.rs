@@ -32,6 +32,17 @@ pub mod plot;
 pub mod spmd;
 pub mod stdlib;
 
+/// Makes the words Rhai reserves (for no feature of its own) that the API uses as names
+/// ordinary identifiers: `new` (`dd::new(..)`) and `var` (the variance, `a.var()`).
+/// Rhai allows one token mapper per engine, so every such word is mapped here.
+pub fn allow_reserved_api_names(engine: &mut rhai::Engine) {
+    #[allow(deprecated)] // Rhai marks the token mapper "volatile", not deprecated.
+    engine.on_parse_token(|token, _, _| match token {
+        rhai::Token::Reserved(s) if matches!(s.as_str(), "new" | "var") => rhai::Token::Identifier(s),
+        other => other,
+    });
+}
+
 /// The functions `engine` can call, with their module path (`da::zeros`) and number of
 /// parameters; property getters appear as their property name. `standard`: include
 /// Rhai's standard library. Used for completion and `%help`.

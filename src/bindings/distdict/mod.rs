@@ -208,19 +208,9 @@ fn dd_open<S: Side>(ctx: &NativeCallContext, side: &S, name: &str) -> Res<DistDi
     side.link(|l| access::open(l, name)).map(|handle| DistDict { handle }).map_err(|e| fail(ctx, e))
 }
 
-/// Makes `new` an ordinary name, so `dd::new(..)` parses: Rhai reserves the word `new`
-/// (for no feature of its own), and the API names the constructor `dd::new`.
-fn allow_new(engine: &mut Engine) {
-    #[allow(deprecated)] // Rhai marks the token mapper "volatile", not deprecated.
-    engine.on_parse_token(|token, _, _| match token {
-        rhai::Token::Reserved(s) if s.as_str() == "new" => rhai::Token::Identifier(s),
-        other => other,
-    });
-}
-
 /// Registers `dd` and `DistDict` on an engine.
 pub fn register_engine(engine: &mut Engine, state: &Rc<RefCell<State>>) {
-    allow_new(engine);
+    super::allow_reserved_api_names(engine);
     register_methods(engine, EngineSide(state.clone()));
     let mut dd = Module::new();
     let create = |st: &Rc<RefCell<State>>, ctx: &NativeCallContext, arg: Option<Dynamic>| -> Res<DistDict> {
@@ -247,7 +237,7 @@ pub fn register_engine(engine: &mut Engine, state: &Rc<RefCell<State>>) {
 
 /// Registers `dd` and `DistDict` at the console.
 pub fn register_console(engine: &mut Engine, shared: &Rc<RefCell<Shared>>) {
-    allow_new(engine);
+    super::allow_reserved_api_names(engine);
     register_methods(engine, ConsoleSide(shared.clone()));
     let mut dd = Module::new();
     let side = ConsoleSide(shared.clone());
