@@ -10,16 +10,17 @@
 //!   grid): one message per engine.
 //! - **Roll and slice** are *remaps*: per axis, a map from source global index to
 //!   target global index, so the elements one engine sends another are a product of
-//!   per-axis index lists; they are selected with ndarray into one buffer, and placed
-//!   by the receiver from the same lists, which both sides derive.
+//!   per-axis index lists; they are packed into one buffer and placed by the receiver
+//!   from the same lists, which both sides derive, as runs of whole row pieces
+//!   ([`super::product`]), not element by element.
 
 use super::array::{check_memory, DistArray};
 use super::comm::{Comm, DaError};
+use super::product::copy_product;
 use super::{copy_transfer, pack, unpack, AxisDist, Distribution, RedistributionPlan};
+use crate::dispatch_dtype;
 use crate::nd::{store, NdArray, Scalar, Stored};
 use crate::protocol::Value;
-use crate::{dispatch_dtype, dispatch_store};
-use ndarray::Axis;
 use std::collections::HashMap;
 
 /// A buffer of elements as a travelling value.
@@ -140,12 +141,30 @@ pub fn remap(
     let src = a.distribution();
     let ndim = src.ndim();
     let moves: Vec<AxisMoves> = (0..ndim).map(|ax| axis_moves(src, &target, ax, maps[ax])).collect();
+    check_memory(comm, &target, a.dtype())?;
+    let shard = a.local()?;
+    let out = dispatch_dtype!(shard.dtype(), T => {
+        let data = shard.as_slice::<T>().expect("dtype");
+        remap_shard::<T>(comm, op, (data, shard.shape()), src, &target, &moves)?
+    });
+    Ok(a.sibling(target, out))
+}
+
+/// [`remap`] for one dtype: packs what each engine needs from `data` (this engine's
+/// shard), exchanges, and places what arrives into the new shard.
+fn remap_shard<T: Stored>(
+    comm: &mut dyn Comm,
+    op: &str,
+    (data, shard_shape): (&[T], &[usize]),
+    src: &Distribution,
+    target: &Distribution,
+    moves: &[AxisMoves],
+) -> Result<NdArray, DaError> {
+    let ndim = src.ndim();
     let me = comm.rank();
     let (mut cs, mut cd) = (vec![0; ndim], vec![0; ndim]);
     src.grid().coords(me, &mut cs);
     target.grid().coords(me, &mut cd);
-    check_memory(comm, &target, a.dtype())?;
-    let shard = a.local()?;
     let lists = |from: &[usize], to: &[usize]| -> Option<Vec<&(Vec<usize>, Vec<usize>)>> {
         (0..ndim).map(|ax| moves[ax].get(&(from[ax], to[ax]))).collect()
     };
@@ -155,12 +174,12 @@ pub fn remap(
     for r in 0..target.engines() {
         target.grid().coords(r, &mut coords);
         if let Some(l) = lists(&cs, &coords) {
-            let slab = select(&shard, &l.iter().map(|x| &x.0[..]).collect::<Vec<_>>());
+            let from: Vec<&[usize]> = l.iter().map(|x| &x.0[..]).collect();
+            let slab = pack_product(data, shard_shape, &from);
             if r == me {
                 mine = Some(slab);
             } else {
-                let (shape, data) = slab.into_buffer();
-                sends.push((r, Value::NdArray { shape, data }));
+                sends.push((r, value_of(slab)));
             }
         }
     }
@@ -172,60 +191,40 @@ pub fn remap(
             if r != me {
                 from.push(r);
             }
-            placements.push((r, l.iter().map(|x| x.1.clone()).collect::<Vec<_>>()));
+            placements.push((r, l));
         }
     }
     let mut got = comm.exchange(op, sends, &from)?.into_iter();
     let shape = target.local_shape(me)?;
-    let out = dispatch_dtype!(shard.dtype(), T => {
-        let mut out = store::zeroed::<T>(shape.iter().product());
-        for (r, dst_lists) in &placements {
-            let slab = if *r == me {
-                mine.take().expect("own slab")
-            } else {
-                match got.next() {
-                    Some(Value::NdArray { shape, data }) => NdArray::from_buffer(&shape, data)?,
-                    _ => return Err(DaError::Comm(format!("{op}: engine rank {r} sent no array"))),
-                }
-            };
-            let data = slab.as_slice::<T>().ok_or_else(|| DaError::Comm(format!("{op}: engine rank {r} sent {} data", slab.dtype())))?;
-            place(&mut out, &shape, data, dst_lists);
+    let mut out = store::zeroed::<T>(shape.iter().product());
+    for (r, l) in placements {
+        let slab = if r == me {
+            mine.take().expect("own slab")
+        } else {
+            let v = got.next().ok_or_else(|| DaError::Comm(format!("{op}: engine rank {r} sent no array")))?;
+            elems_of::<T>(v, r, op)?
+        };
+        let lens: Vec<usize> = l.iter().map(|x| x.1.len()).collect();
+        if slab.len() != lens.iter().product::<usize>() {
+            return Err(DaError::Comm(format!("{op}: engine rank {r} sent {} elements", slab.len())));
         }
-        NdArray::from_vec(&shape, out)
-    });
-    Ok(a.sibling(target, out))
+        let whole: Vec<Vec<usize>> = lens.iter().map(|&n| (0..n).collect()).collect();
+        let whole: Vec<&[usize]> = whole.iter().map(|v| &v[..]).collect();
+        let to: Vec<&[usize]> = l.iter().map(|x| &x.1[..]).collect();
+        copy_product(&slab, &lens, &whole, &mut out, &shape, &to);
+    }
+    Ok(NdArray::from_vec(&shape, out))
 }
 
-/// The sub-array of `a` at the given local indices per axis (a product).
-fn select(a: &NdArray, idx: &[&[usize]]) -> NdArray {
-    dispatch_store!(a.store(), arr => {
-        let mut cur = arr.select(Axis(0), idx[0]);
-        for (ax, ix) in idx.iter().enumerate().skip(1) {
-            cur = cur.select(Axis(ax), ix);
-        }
-        NdArray::from_ndarray(cur)
-    })
-}
-
-/// Writes `slab` (row-major over the product of `lists`) at those local indices of `out`.
-fn place<T: Copy>(out: &mut [T], shape: &[usize], slab: &[T], lists: &[Vec<usize>]) {
-    let ndim = shape.len();
-    let mut strides = vec![1; ndim];
-    for a in (0..ndim.saturating_sub(1)).rev() {
-        strides[a] = strides[a + 1] * shape[a + 1];
-    }
-    let mut index = vec![0usize; ndim];
-    for &v in slab {
-        let off: usize = (0..ndim).map(|a| lists[a][index[a]] * strides[a]).sum();
-        out[off] = v;
-        for a in (0..ndim).rev() {
-            index[a] += 1;
-            if index[a] < lists[a].len() {
-                break;
-            }
-            index[a] = 0;
-        }
-    }
+/// The elements of `data` (row-major, `shape`) at the product of `lists`, packed
+/// row-major.
+fn pack_product<T: Stored>(data: &[T], shape: &[usize], lists: &[&[usize]]) -> Vec<T> {
+    let lens: Vec<usize> = lists.iter().map(|l| l.len()).collect();
+    let mut slab = store::zeroed::<T>(lens.iter().product());
+    let whole: Vec<Vec<usize>> = lens.iter().map(|&n| (0..n).collect()).collect();
+    let whole: Vec<&[usize]> = whole.iter().map(|v| &v[..]).collect();
+    copy_product(data, shape, lists, &mut slab, &lens, &whole);
+    slab
 }
 
 /// `a` rolled by `shift` along `axis`: element `g` moves to `(g + shift) mod n`.

@@ -24,6 +24,8 @@
 //!   the constructors.
 //! - `ops` — elementwise operations (fused per shard), `where`, reductions.
 //! - `exchange` — redistribution, transpose, roll, slice, element access.
+//! - `product` — copying a product of per-axis index lists between row-major buffers,
+//!   as runs (what roll and slice pack and place).
 //! - `fft` — FFTs along any axes: local axes per shard, others made local by redistribution.
 //!
 //! # Invariants
@@ -49,6 +51,7 @@ pub mod fft;
 pub mod grid;
 pub mod ops;
 pub mod plan;
+pub mod product;
 pub mod shards;
 
 #[cfg(test)]
