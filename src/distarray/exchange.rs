@@ -68,7 +68,7 @@ fn move_plan<T: Stored>(comm: &mut dyn Comm, plan: &RedistributionPlan, src: &[T
         if t.dst_rank == me {
             copy_transfer(plan, t, src, &mut out)?;
         } else {
-            let mut buf = Vec::with_capacity(t.len);
+            let mut buf = store::uninit(t.len);
             pack(plan, t, src, &mut buf)?;
             sends.push((t.dst_rank, value_of(buf)));
         }

@@ -49,11 +49,12 @@ pub fn checked_axes(op: &str, axes: &[i64], ndim: usize) -> Result<Vec<usize>, D
 }
 
 /// The FFT of `a` along `axes` (already checked), collective over `a`'s group; `op`
-/// names the script function in messages.
+/// names the script function in messages. When `a` is the only handle on its shard
+/// (a temporary), the first transform runs in that shard's storage.
 pub fn fftn(
     comm: &mut dyn Comm,
     op: &str,
-    a: &DistArray,
+    a: DistArray,
     axes: &[usize],
     opts: FftOptions,
 ) -> Result<DistArray, DaError> {
@@ -73,14 +74,17 @@ pub fn fftn(
         )));
     }
     check_memory(comm, &start, DType::C128)?;
-    let mut cur = a.clone();
+    let (group, rank) = (a.group().to_vec(), a.rank());
+    let mut cur = a;
     let mut remaining = axes.to_vec();
     loop {
         let dist = cur.distribution().clone();
         let (now, later): (Vec<usize>, Vec<usize>) = remaining.iter().partition(|&&ax| dist.grid().dims()[ax] == 1);
         if !now.is_empty() {
-            let shard = fft::fft_axes(&cur.local()?, &now, opts.inverse)?;
-            cur = cur.sibling(dist.clone(), shard);
+            // A shard shared with the caller's array is copied once, on the way into
+            // the first transform; the later shards are this function's own.
+            let shard = fft::fft_axes_owned(cur.into_local()?, &now, opts.inverse)?;
+            cur = DistArray::from_shard(dist.clone(), group.clone(), rank, shard);
         }
         remaining = later;
         if remaining.is_empty() {

@@ -22,38 +22,64 @@ thread_local! {
     static PLANNER: RefCell<FftPlanner<f64>> = RefCell::new(FftPlanner::new());
 }
 
-/// `a` (any dtype) as row-major complex elements.
-fn complex_elems(a: &NdArray) -> Result<Vec<Complex<f64>>, NdError> {
-    let promoted;
-    let c = if a.dtype() == DType::C128 {
-        a
-    } else {
-        promoted = a.astype(DType::C128)?;
-        &promoted
-    };
-    let Store::C128(x) = c.store() else { unreachable!("promoted to c128 above") };
-    // Zeroed and advised for huge pages before the first write, like every new shard.
-    let mut out = vec![Complex::default(); x.len()];
-    store::advise_huge_pages(&mut out);
-    match x.as_slice() {
-        Some(s) => out.iter_mut().zip(s).for_each(|(o, z)| *o = Complex::new(z.re, z.im)),
-        None => out.iter_mut().zip(x.iter()).for_each(|(o, z)| *o = Complex::new(z.re, z.im)),
-    }
-    Ok(out)
+// `C64` and rustfft's `Complex<f64>` are both `#[repr(C)] { re: f64, im: f64 }`; the
+// transforms run on a shard's own `C64` storage seen as `Complex<f64>`.
+const _: () = assert!(
+    std::mem::size_of::<C64>() == std::mem::size_of::<Complex<f64>>()
+        && std::mem::align_of::<C64>() == std::mem::align_of::<Complex<f64>>()
+);
+
+/// `x` seen as rustfft's complex type (no copy).
+fn as_complex(x: &mut [C64]) -> &mut [Complex<f64>] {
+    // SAFETY: both types are `#[repr(C)]` pairs of f64 (re, im) of equal size and
+    // alignment (checked above), every bit pattern is valid for both, and the new
+    // slice borrows `x` mutably for its whole life.
+    unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr().cast::<Complex<f64>>(), x.len()) }
 }
+
+/// Bytes of input copied and transformed at a time when the first transform runs
+/// along the last axis: small enough to stay in the L2 cache between the two.
+const CHUNK_BYTES: usize = 512 << 10;
 
 /// The (inverse if `inverse`) FFT of `a` along each of `axes` in turn, as a `c128` array
 /// of the same shape. Axes must be in range (the callers check them).
 pub fn fft_axes(a: &NdArray, axes: &[usize], inverse: bool) -> Result<NdArray, NdError> {
+    fft_axes_owned(a.clone(), axes, inverse)
+}
+
+/// [`fft_axes`] taking the array: a `c128` array that nothing else shares is
+/// transformed in its own storage, with no copy. Otherwise the result is one new
+/// buffer; when the first axis is the last one, the input is copied into it a few rows
+/// at a time, each transformed while it is still in cache.
+pub fn fft_axes_owned(a: NdArray, axes: &[usize], inverse: bool) -> Result<NdArray, NdError> {
     let shape = a.shape().to_vec();
-    let mut data = complex_elems(a)?;
-    for &axis in axes {
-        transform(&mut data, &shape, axis, inverse);
+    let a = if a.dtype() == DType::C128 { a } else { a.astype(DType::C128)? };
+    let mut rest = axes;
+    let mut data: Vec<C64> = if a.is_unique() {
+        let Store::C128(x) = a.into_store() else { unreachable!("promoted to c128 above") };
+        store::into_vec(x)
+    } else {
+        let src = a.as_slice::<C64>().expect("c128 in standard layout");
+        let mut out = store::uninit::<C64>(src.len());
+        match axes.first() {
+            Some(&first) if first + 1 == shape.len() && shape[first] > 0 => {
+                let n = shape[first];
+                let rows = (CHUNK_BYTES / (16 * n)).max(1);
+                for chunk in src.chunks(rows * n) {
+                    let at = out.len();
+                    out.extend_from_slice(chunk);
+                    transform(as_complex(&mut out[at..]), &shape, first, inverse);
+                }
+                rest = &axes[1..];
+            }
+            _ => out.extend_from_slice(src),
+        }
+        out
+    };
+    for &axis in rest {
+        transform(as_complex(&mut data), &shape, axis, inverse);
     }
-    let mut out = store::zeroed::<C64>(data.len());
-    out.iter_mut().zip(&data).for_each(|(o, z)| *o = C64::new(z.re, z.im));
-    drop(data);
-    Ok(NdArray::from_vec(&shape, out))
+    Ok(NdArray::from_vec(&shape, data))
 }
 
 /// Transforms `data` (row-major, `shape`) in place along `axis`.
@@ -133,7 +159,8 @@ mod tests {
     }
 
     fn elems(a: &NdArray) -> Vec<Complex<f64>> {
-        complex_elems(a).unwrap()
+        let c = a.astype(DType::C128).unwrap();
+        c.as_slice::<C64>().unwrap().iter().map(|z| Complex::new(z.re, z.im)).collect()
     }
 
     #[test]
@@ -177,6 +204,20 @@ mod tests {
         let b = NdArray::from_vec(&[3], vec![true, false, false]);
         let fb = elems(&fft_axes(&b, &[0], false).unwrap());
         assert!(fb.iter().all(|z| (z - Complex::new(1.0, 0.0)).norm() < 1e-15));
+    }
+
+    #[test]
+    fn a_unique_c128_array_is_transformed_in_its_own_storage() {
+        // 1500 rows of 64 are copied and transformed in several chunks when shared.
+        let vals: Vec<C64> = (0..1500 * 64).map(|i| C64::new((i % 29) as f64, (i % 5) as f64)).collect();
+        for inverse in [false, true] {
+            let a = NdArray::from_vec(&[1500, 64], vals.clone());
+            let copied = fft_axes(&a, &[1, 0], inverse).unwrap();
+            let ptr = a.as_slice::<C64>().unwrap().as_ptr();
+            let in_place = fft_axes_owned(a, &[1, 0], inverse).unwrap();
+            assert_eq!(in_place.as_slice::<C64>().unwrap().as_ptr(), ptr, "no copy");
+            assert_eq!(in_place.as_slice::<C64>(), copied.as_slice::<C64>());
+        }
     }
 
     #[test]

@@ -171,8 +171,17 @@ pub fn advise_huge_pages<T>(v: &mut [T]) {
 
 /// `n` default elements (zeros, false), with huge pages advised before first touch.
 pub fn zeroed<T: Elem>(n: usize) -> Vec<T> {
-    let mut v = vec![T::default(); n];
-    advise_huge_pages(&mut v);
+    let mut v = uninit(n);
+    v.resize(n, T::default());
+    v
+}
+
+/// An empty vector with room for `n` elements, its buffer advised for huge pages
+/// before anything touches it (so the first writes fault in 2 MiB pages, not 4 KiB
+/// ones: for a 128 MiB shard that is 64 page faults instead of 32768).
+pub fn uninit<T>(n: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    advise_huge_pages(&mut v.spare_capacity_mut()[..n]);
     v
 }
 
