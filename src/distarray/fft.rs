@@ -76,22 +76,16 @@ pub fn fftn(
     check_memory(comm, &start, DType::C128)?;
     let (group, rank) = (a.group().to_vec(), a.rank());
     let mut cur = a;
-    let mut remaining = axes.to_vec();
-    loop {
-        let dist = cur.distribution().clone();
-        let (now, later): (Vec<usize>, Vec<usize>) = remaining.iter().partition(|&&ax| dist.grid().dims()[ax] == 1);
+    for (dist, now) in steps(&start, axes)? {
+        if *cur.distribution() != dist {
+            cur = redistribute(comm, &cur, dist.clone())?;
+        }
         if !now.is_empty() {
             // A shard shared with the caller's array is copied once, on the way into
             // the first transform; the later shards are this function's own.
             let shard = fft::fft_axes_owned(cur.into_local()?, &now, opts.inverse)?;
-            cur = DistArray::from_shard(dist.clone(), group.clone(), rank, shard);
+            cur = DistArray::from_shard(dist, group.clone(), rank, shard);
         }
-        remaining = later;
-        if remaining.is_empty() {
-            break;
-        }
-        let target = whole_along(&dist, &remaining)?;
-        cur = redistribute(comm, &cur, target)?;
     }
     if cur.dtype() != DType::C128 {
         let shard = cur.local()?.astype(DType::C128)?;
@@ -103,17 +97,67 @@ pub fn fftn(
     Ok(cur)
 }
 
-/// A layout of `d`'s shape over its engines in which the axes of `todo` are whole (or,
-/// when no other axis can carry the engines, all of them but the first).
+/// The layouts a transform along `axes` goes through from `start`, each with the axes
+/// transformed in it (those whole there): `start` first, then one per global transpose.
+pub fn steps(start: &Distribution, axes: &[usize]) -> Result<Vec<(Distribution, Vec<usize>)>, DaError> {
+    let mut out = Vec::new();
+    let mut dist = start.clone();
+    let mut remaining = axes.to_vec();
+    loop {
+        let (now, later): (Vec<usize>, Vec<usize>) = remaining.iter().partition(|&&ax| dist.grid().dims()[ax] == 1);
+        if now.is_empty() && !out.is_empty() {
+            return Err(DaError::Invalid(format!("da::fft: no layout of {start} makes the axes {later:?} whole")));
+        }
+        out.push((dist.clone(), now));
+        if later.is_empty() {
+            return Ok(out);
+        }
+        dist = whole_along(&dist, &later)?;
+        remaining = later;
+    }
+}
+
+/// The next layout of `d`'s shape over its engines while the axes of `todo` (some of
+/// them distributed) remain to be transformed.
+///
+/// **Pencils**: the grid extent of a distributed axis of `todo` moves onto a whole axis
+/// that is not to be transformed (the longest first), one such axis each, and every
+/// other axis keeps its dist and extent. So the grid keeps its number of dimensions and
+/// each engine exchanges with the engines along one dimension of it only (√P of them
+/// on a square 2-D grid, not all P). Axes of `todo` left without a free axis stay as
+/// they are, for a later step. **Slabs**: when no axis is free, the axes not to
+/// transform that are distributed take all the engines (or, if none is, the longest of
+/// them; if every axis is to be transformed, the first one).
 fn whole_along(d: &Distribution, todo: &[usize]) -> Result<Distribution, DaError> {
     let ndim = d.ndim();
+    let dims = d.grid().dims();
     let others: Vec<usize> = (0..ndim).filter(|ax| !todo.contains(ax)).collect();
+    let mut free: Vec<usize> = others.iter().copied().filter(|&ax| dims[ax] == 1).collect();
+    free.sort_by_key(|&ax| (std::cmp::Reverse(d.shape()[ax]), ax));
+    let movers: Vec<usize> = todo.iter().copied().filter(|&ax| dims[ax] > 1).collect();
+    if !free.is_empty() && !movers.is_empty() {
+        let mut dists: Vec<AxisDist> =
+            (0..ndim).map(|ax| if dims[ax] > 1 { d.dists()[ax] } else { AxisDist::NotDistributed }).collect();
+        let mut grid: Vec<i64> = dims.iter().map(|&g| g as i64).collect();
+        // A grid extent that moves past no other distributed axis keeps every engine's
+        // rank in the same place, so the exchange stays within one row of the grid.
+        let adjacent = |m: usize, f: usize| (m.min(f) + 1..m.max(f)).all(|ax| dims[ax] == 1);
+        for &m in movers.iter().rev() {
+            let Some(i) = free.iter().position(|&f| adjacent(m, f)).or((!free.is_empty()).then_some(0)) else {
+                break;
+            };
+            let f = free.remove(i);
+            (dists[f], grid[f]) = (AxisDist::Block, grid[m]);
+            (dists[m], grid[m]) = (AxisDist::NotDistributed, 1);
+        }
+        return Ok(Distribution::with_grid(d.shape(), &dists, &grid, d.engines())?);
+    }
     let mut dists = vec![AxisDist::NotDistributed; ndim];
     if others.is_empty() {
         dists[todo[0]] = AxisDist::Block;
     } else {
         for &ax in &others {
-            if d.dists()[ax].is_distributed() && d.grid().dims()[ax] > 1 {
+            if d.dists()[ax].is_distributed() && dims[ax] > 1 {
                 dists[ax] = d.dists()[ax];
             }
         }
@@ -123,4 +167,74 @@ fn whole_along(d: &Distribution, todo: &[usize]) -> Result<Distribution, DaError
         }
     }
     Ok(Distribution::new(d.shape(), &dists, d.engines())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distarray::RedistributionPlan;
+    use AxisDist::{Block as B, NotDistributed as N};
+
+    /// The distinct engines each rank sends to (other than itself), at most.
+    fn partners(from: &Distribution, to: &Distribution) -> usize {
+        let plan = RedistributionPlan::new(from, to).unwrap();
+        (0..from.engines()).map(|r| plan.sends(r).iter().filter(|t| t.dst_rank != r).count()).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn a_3d_array_on_a_2d_grid_keeps_a_2d_grid() {
+        let start = Distribution::with_grid(&[12, 10, 8], &[B, B, N], &[2, 2, 1], 4).unwrap();
+        let path = steps(&start, &[0, 1, 2]).unwrap();
+        let layouts: Vec<(Vec<AxisDist>, Vec<usize>, Vec<usize>)> =
+            path.iter().map(|(d, now)| (d.dists().to_vec(), d.grid().dims().to_vec(), now.clone())).collect();
+        assert_eq!(
+            layouts,
+            [
+                (vec![B, B, N], vec![2, 2, 1], vec![2]),
+                (vec![B, N, B], vec![2, 1, 2], vec![1]),
+                (vec![N, B, B], vec![1, 2, 2], vec![0]),
+            ]
+        );
+        // Each transpose is an exchange within one row or column of the grid: every
+        // engine talks to one other, where a slab transpose would talk to three. The
+        // way back to the input's layout moves both extents at once: two others.
+        assert_eq!(partners(&path[0].0, &path[1].0), 1);
+        assert_eq!(partners(&path[1].0, &path[2].0), 1);
+        assert_eq!(partners(&path[2].0, &start), 2);
+        let slab = Distribution::with_grid(&[12, 10, 8], &[N, N, B], &[1, 1, 4], 4).unwrap();
+        assert_eq!(partners(&start, &slab), 3);
+        // A 4x2 grid: the exchanges are within groups of 2 and of 4.
+        let start = Distribution::with_grid(&[16, 12, 8], &[B, B, N], &[4, 2, 1], 8).unwrap();
+        let path = steps(&start, &[0, 1, 2]).unwrap();
+        assert!(path.iter().all(|(d, _)| d.grid().dims().iter().filter(|&&g| g > 1).count() == 2));
+        assert_eq!(partners(&path[0].0, &path[1].0), 1);
+        assert_eq!(partners(&path[1].0, &path[2].0), 3);
+    }
+
+    #[test]
+    fn slabs_when_no_axis_is_free() {
+        let rows = Distribution::new(&[8, 6], &[B, N], 2).unwrap();
+        let steps2 = steps(&rows, &[0, 1]).unwrap();
+        assert_eq!(steps2.len(), 2);
+        assert_eq!((steps2[0].0.dists(), &steps2[0].1[..]), (&[B, N][..], &[1][..]));
+        assert_eq!((steps2[1].0.dists(), &steps2[1].1[..]), (&[N, B][..], &[0][..]));
+        // Every axis distributed and to be transformed: the first carries the engines.
+        let both = Distribution::with_grid(&[8, 6], &[B, B], &[2, 2], 4).unwrap();
+        let s = steps(&both, &[0, 1]).unwrap();
+        assert_eq!(
+            s.iter().map(|(d, now)| (d.grid().dims().to_vec(), now.clone())).collect::<Vec<_>>(),
+            [(vec![2, 2], vec![]), (vec![4, 1], vec![1]), (vec![1, 4], vec![0])]
+        );
+        // Along one axis of a 2-D grid whose other axis is distributed: it takes all.
+        let s = steps(&both, &[0]).unwrap();
+        assert_eq!(s[1].0.grid().dims(), [1, 4]);
+        // Every requested axis is transformed exactly once.
+        for (d, axes) in [(&rows, vec![1]), (&both, vec![1, 0])] {
+            let mut done: Vec<usize> = steps(d, &axes).unwrap().into_iter().flat_map(|(_, now)| now).collect();
+            done.sort();
+            let mut want = axes.clone();
+            want.sort();
+            assert_eq!(done, want);
+        }
+    }
 }
