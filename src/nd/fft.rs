@@ -92,35 +92,40 @@ pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, invers
     let direction = if inverse { FftDirection::Inverse } else { FftDirection::Forward };
     let fft = PLANNER.with(|p| p.borrow_mut().plan_fft(n, direction));
     let mut scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
+    let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
     if inner == 1 {
         fft.process_with_scratch(data, &mut scratch);
-    } else {
-        // A few lanes at a time: gathered into contiguous rows, transformed, put back.
-        const LANES: usize = 16;
-        let mut lanes = vec![Complex::default(); n * LANES.min(inner)];
-        for chunk in data.chunks_exact_mut(n * inner) {
-            for c0 in (0..inner).step_by(LANES) {
-                let w = LANES.min(inner - c0);
-                for k in 0..n {
-                    let row = &chunk[k * inner + c0..k * inner + c0 + w];
-                    for (j, &z) in row.iter().enumerate() {
-                        lanes[j * n + k] = z;
-                    }
-                }
-                fft.process_with_scratch(&mut lanes[..w * n], &mut scratch);
-                for k in 0..n {
-                    let row = &mut chunk[k * inner + c0..k * inner + c0 + w];
-                    for (j, z) in row.iter_mut().enumerate() {
-                        *z = lanes[j * n + k];
-                    }
+        if inverse {
+            data.iter_mut().for_each(|z| *z *= scale);
+        }
+        return;
+    }
+    // A few lanes at a time: gathered into contiguous rows, transformed, put back
+    // (scaled on the way for the inverse). The lanes lie `n + PAD` apart: at exactly
+    // `n` (a power of two) the same element of the 16 lanes would fall in one cache
+    // set, and each gathered row would evict the lines the previous ones filled.
+    const LANES: usize = 16;
+    const PAD: usize = 8;
+    let stride = n + PAD;
+    let mut lanes = vec![Complex::default(); stride * LANES.min(inner)];
+    for chunk in data.chunks_exact_mut(n * inner) {
+        for c0 in (0..inner).step_by(LANES) {
+            let w = LANES.min(inner - c0);
+            for k in 0..n {
+                let row = &chunk[k * inner + c0..k * inner + c0 + w];
+                for (j, &z) in row.iter().enumerate() {
+                    lanes[j * stride + k] = z;
                 }
             }
-        }
-    }
-    if inverse {
-        let scale = 1.0 / n as f64;
-        for z in data.iter_mut() {
-            *z *= scale;
+            for lane in lanes.chunks_exact_mut(stride).take(w) {
+                fft.process_with_scratch(&mut lane[..n], &mut scratch);
+            }
+            for k in 0..n {
+                let row = &mut chunk[k * inner + c0..k * inner + c0 + w];
+                for (j, z) in row.iter_mut().enumerate() {
+                    *z = lanes[j * stride + k] * scale;
+                }
+            }
         }
     }
 }
