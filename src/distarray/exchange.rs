@@ -79,6 +79,7 @@ fn move_plan<T: Stored>(comm: &mut dyn Comm, plan: &RedistributionPlan, src: &[T
     for (t, v) in incoming.into_iter().zip(got) {
         let buf = elems_of::<T>(v, t.src_rank, "redistribute")?;
         unpack(plan, t, &buf, &mut out)?;
+        store::park(buf);
     }
     Ok(NdArray::from_vec(&shape, out))
 }

@@ -25,7 +25,7 @@ use super::array::{check_memory, DistArray};
 use super::comm::{Comm, DaError};
 use super::exchange::redistribute;
 use super::{AxisDist, Distribution};
-use crate::nd::{checked_axis, fft, DType};
+use crate::nd::{checked_axis, fft, store, DType};
 
 /// How to transform: forward or inverse, and whether to return to the input's layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,16 +74,32 @@ pub fn fftn(
         )));
     }
     check_memory(comm, &start, DType::C128)?;
+    store::recycling(|| transform(comm, a, &steps(&start, axes)?, opts))
+}
+
+/// Runs `steps` on `a`: the global transposes and the transforms between them. The
+/// buffers each step leaves behind (the shard before a transpose, what arrived in it)
+/// are parked for the next steps to reuse.
+fn transform(
+    comm: &mut dyn Comm,
+    a: DistArray,
+    steps: &[(Distribution, Vec<usize>)],
+    opts: FftOptions,
+) -> Result<DistArray, DaError> {
+    let start = a.distribution().clone();
     let (group, rank) = (a.group().to_vec(), a.rank());
     let mut cur = a;
-    for (dist, now) in steps(&start, axes)? {
+    for (dist, now) in steps {
+        let dist = dist.clone();
         if *cur.distribution() != dist {
-            cur = redistribute(comm, &cur, dist.clone())?;
+            let next = redistribute(comm, &cur, dist.clone())?;
+            let before = std::mem::replace(&mut cur, next);
+            store::park_array(before.into_local()?);
         }
         if !now.is_empty() {
             // A shard shared with the caller's array is copied once, on the way into
             // the first transform; the later shards are this function's own.
-            let shard = fft::fft_axes_owned(cur.into_local()?, &now, opts.inverse)?;
+            let shard = fft::fft_axes_owned(cur.into_local()?, now, opts.inverse)?;
             cur = DistArray::from_shard(dist, group.clone(), rank, shard);
         }
     }
@@ -92,7 +108,9 @@ pub fn fftn(
         cur = cur.sibling(cur.distribution().clone(), shard);
     }
     if opts.keep_layout && *cur.distribution() != start {
-        cur = redistribute(comm, &cur, start)?;
+        let next = redistribute(comm, &cur, start)?;
+        let before = std::mem::replace(&mut cur, next);
+        store::park_array(before.into_local()?);
     }
     Ok(cur)
 }
