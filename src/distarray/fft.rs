@@ -12,10 +12,22 @@
 //! - Layout of the result: by default the input's layout (a last redistribution back).
 //!   With `keep_layout = false` the result stays in the layout of the last transform,
 //!   which saves that all-to-all; its dists say what it is.
-//! - Which axes carry the engines while others are transformed: the axes not still to
-//!   transform that are already distributed stay as they are; if none is, the longest
-//!   of them becomes `"b"`. When every axis still has to be transformed and none is
+//! - Which axes carry the engines while others are transformed ([`steps`] lists the
+//!   layouts): **pencils** first — the grid extent of an axis still to transform moves
+//!   onto a whole axis that is not, next to it in the grid when possible, and every
+//!   other axis keeps its extent. A 3-D `["b", "b", "n"]` array on a 2×2 grid goes
+//!   `[b,b,n]` → `[b,n,b]` → `[n,b,b]`: the grid stays 2-D and each transpose is an
+//!   exchange within one row of it. **Slabs** when no axis is free: the axes not still
+//!   to transform that are distributed stay as they are; if none is, the longest of
+//!   them becomes `"b"`. When every axis still has to be transformed and none is
 //!   whole, the first is distributed and the rest are transformed first.
+//! - Memory and copies: the input's shard is copied once, into the first transform's
+//!   output (a few rows at a time, transformed while in cache); every later transform
+//!   runs in place on a shard this function owns. Inside one call, the shard left
+//!   behind by a transpose and the buffers received in it are parked
+//!   ([`store::recycling`]) and reused by the next transpose, instead of fresh pages
+//!   the kernel must clear. Beyond input and output an engine holds at most the
+//!   shard being transposed plus one shard's worth of send and receive buffers.
 //! - A 1-d array on more than one engine has no other axis to carry the engines; it is
 //!   refused with a message (the distributed 1-d "four-step" FFT is not implemented).
 //! - Dtypes: every input dtype is promoted to `c128` (see [`crate::nd::fft`]); the

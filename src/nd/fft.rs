@@ -9,9 +9,13 @@
 //!   length of each transformed axis, so `ifft(fft(a)) == a` up to rounding.
 //! - **Batching**: along the last axis the lanes are contiguous and the whole buffer is
 //!   handed to rustfft at once; along another axis 16 lanes at a time are gathered
-//!   into contiguous rows, transformed, and put back (a scratch of 16 lanes, not of
-//!   the shard). One [`FftPlanner`] per thread (an engine is one thread) keeps the plans, so
-//!   repeated transforms of the same length plan once.
+//!   into contiguous rows (`n + 8` apart, so that they do not share cache sets),
+//!   transformed, and put back (a scratch of 16 lanes, not of the shard). One
+//!   [`FftPlanner`] per thread (an engine is one thread) keeps the plans, so repeated
+//!   transforms of the same length plan once.
+//! - **Copies**: [`fft_axes_owned`] transforms a `c128` array that nothing shares in its
+//!   own storage (`C64` is layout-identical to rustfft's `Complex<f64>` and is seen as
+//!   it, no conversion); otherwise the input is copied once into the result.
 
 use super::{store, DType, NdArray, NdError, Store, C64};
 use rustfft::num_complex::Complex;

@@ -272,7 +272,7 @@ fn unpark<T>(n: usize) -> Option<Vec<T>> {
         let mut p = p.borrow_mut();
         let fits = |b: &Parked| {
             let l = b.layout;
-            l.align() == align && l.size() % size == 0 && l.size() >= want && l.size() / 2 <= want
+            l.align() == align && l.size().is_multiple_of(size) && l.size() >= want && l.size() / 2 <= want
         };
         let i = (0..p.len()).filter(|&i| fits(&p[i])).min_by_key(|&i| p[i].layout.size())?;
         let b = p.swap_remove(i);
@@ -383,8 +383,9 @@ mod tests {
             park(w);
             // A request it would waste more than half of, or that it cannot hold,
             // gets a new buffer.
-            assert_ne!(uninit::<f64>(n / 4).as_ptr() as usize, ptr);
-            assert_ne!(uninit::<f64>(2 * n).as_ptr() as usize, ptr);
+            let (small, big) = (uninit::<f64>(n / 4), uninit::<f64>(2 * n));
+            assert_ne!(small.as_ptr() as usize, ptr);
+            assert_ne!(big.as_ptr() as usize, ptr);
             // A shared array's storage is not parked.
             let a = NdArray::from_vec(&[n], vec![1.0; n]);
             let shared = a.clone();
