@@ -23,12 +23,12 @@ use ndarray::Axis;
 use std::collections::HashMap;
 
 /// A buffer of elements as a travelling value.
-fn value_of<T: Stored>(data: Vec<T>) -> Value {
+pub(super) fn value_of<T: Stored>(data: Vec<T>) -> Value {
     Value::NdArray { shape: vec![data.len()], data: T::into_buffer(data) }
 }
 
 /// The elements of a received value, which must be of type `T`.
-fn elems_of<T: Stored>(v: Value, from: usize, op: &str) -> Result<Vec<T>, DaError> {
+pub(super) fn elems_of<T: Stored>(v: Value, from: usize, op: &str) -> Result<Vec<T>, DaError> {
     match v {
         Value::NdArray { data, .. } => T::from_buffer(data).map_err(|b| {
             DaError::Comm(format!(

@@ -21,6 +21,11 @@
 //!   to transform that are distributed stay as they are; if none is, the longest of
 //!   them becomes `"b"`. When every axis still has to be transformed and none is
 //!   whole, the first is distributed and the rest are transformed first.
+//! - The last transform of a call that returns to its starting layout is fused with
+//!   its transpose and the way back when the transposed shard is just the other
+//!   engines' pieces stacked along the axis (block layouts, pencils): see
+//!   [`super::fft_pass`] — no transposed shard is assembled, the pieces are
+//!   transformed where they arrive and moved back.
 //! - Memory and copies: the input's shard is copied once, into the first transform's
 //!   output (a few rows at a time, transformed while in cache); every later transform
 //!   runs in place on a shard this function owns. Inside one call, the shard left
@@ -36,6 +41,7 @@
 use super::array::{check_memory, DistArray};
 use super::comm::{Comm, DaError};
 use super::exchange::redistribute;
+use super::fft_pass;
 use super::{AxisDist, Distribution};
 use crate::nd::{checked_axis, fft, store, DType};
 
@@ -101,8 +107,19 @@ fn transform(
     let start = a.distribution().clone();
     let (group, rank) = (a.group().to_vec(), a.rank());
     let mut cur = a;
-    for (dist, now) in steps {
+    for (i, (dist, now)) in steps.iter().enumerate() {
         let dist = dist.clone();
+        if opts.keep_layout && i + 1 == steps.len() && now.len() == 1 && *cur.distribution() != dist {
+            // The last transform, when the result goes back: fused with its transpose
+            // and the way back, if the pieces stack (see `fft_pass`).
+            match fft_pass::fused(comm, cur, &dist, now[0], opts.inverse)? {
+                Ok(done) => {
+                    cur = done;
+                    continue;
+                }
+                Err(not_fused) => cur = not_fused,
+            }
+        }
         if *cur.distribution() != dist {
             let next = redistribute(comm, &cur, dist.clone())?;
             let before = std::mem::replace(&mut cur, next);

@@ -86,6 +86,11 @@ pub fn fft_axes_owned(a: NdArray, axes: &[usize], inverse: bool) -> Result<NdArr
     Ok(NdArray::from_vec(&shape, data))
 }
 
+/// Lanes gathered at a time along a non-last axis.
+const LANES: usize = 16;
+/// Extra elements between gathered lanes (see [`transform`]).
+const PAD: usize = 8;
+
 /// Transforms `data` (row-major, `shape`) in place along `axis`.
 pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, inverse: bool) {
     let n = shape[axis];
@@ -108,8 +113,6 @@ pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, invers
     // (scaled on the way for the inverse). The lanes lie `n + PAD` apart: at exactly
     // `n` (a power of two) the same element of the 16 lanes would fall in one cache
     // set, and each gathered row would evict the lines the previous ones filled.
-    const LANES: usize = 16;
-    const PAD: usize = 8;
     let stride = n + PAD;
     let mut lanes = vec![Complex::default(); stride * LANES.min(inner)];
     for chunk in data.chunks_exact_mut(n * inner) {
@@ -128,6 +131,51 @@ pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, invers
                 let row = &mut chunk[k * inner + c0..k * inner + c0 + w];
                 for (j, z) in row.iter_mut().enumerate() {
                     *z = lanes[j * stride + k] * scale;
+                }
+            }
+        }
+    }
+}
+
+/// Transforms along the middle axis of an array of shape `[outer, Σ lens, inner]`
+/// held as `pieces` stacked along that axis: piece `i` is row-major of shape
+/// `[outer, lens[i], inner]`. The lanes are gathered from the pieces as from one array.
+pub fn transform_pieces(pieces: &mut [Vec<C64>], lens: &[usize], outer: usize, inner: usize, inverse: bool) {
+    let n: usize = lens.iter().sum();
+    if n <= 1 || outer * inner == 0 {
+        return;
+    }
+    let direction = if inverse { FftDirection::Inverse } else { FftDirection::Forward };
+    let fft = PLANNER.with(|p| p.borrow_mut().plan_fft(n, direction));
+    let mut scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
+    let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
+    let stride = n + PAD;
+    let mut lanes = vec![Complex::default(); stride * LANES.min(inner)];
+    for o in 0..outer {
+        for c0 in (0..inner).step_by(LANES) {
+            let w = LANES.min(inner - c0);
+            let mut k = 0;
+            for (piece, &len) in pieces.iter().zip(lens) {
+                for r in 0..len {
+                    let at = (o * len + r) * inner + c0;
+                    for (j, z) in piece[at..at + w].iter().enumerate() {
+                        lanes[j * stride + k] = Complex::new(z.re, z.im);
+                    }
+                    k += 1;
+                }
+            }
+            for lane in lanes.chunks_exact_mut(stride).take(w) {
+                fft.process_with_scratch(&mut lane[..n], &mut scratch);
+            }
+            let mut k = 0;
+            for (piece, &len) in pieces.iter_mut().zip(lens) {
+                for r in 0..len {
+                    let at = (o * len + r) * inner + c0;
+                    for (j, z) in piece[at..at + w].iter_mut().enumerate() {
+                        let v = lanes[j * stride + k] * scale;
+                        *z = C64::new(v.re, v.im);
+                    }
+                    k += 1;
                 }
             }
         }
