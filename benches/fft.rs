@@ -10,9 +10,10 @@
 //!
 //! Engine times are measured inside the engines after a barrier (the slowest counts).
 //! fft2 and the serial 2-D FFT are timed alternately, best of 5 each; then
-//! `keep_layout: false` and the phases of fft2 one by one (row FFTs into a new array,
-//! the transpose, column FFTs in place, the transpose back), next to the serial
-//! phases, so the output says where the time goes.
+//! `keep_layout: false` and the phases one by one (row FFTs into a new array, the
+//! transpose, column FFTs in place, the transpose back — the unfused path, which
+//! `keep_layout: false` takes — and the fused column pass fft2 runs instead of the
+//! last three), next to the serial phases, so the output says where the time goes.
 //!
 //! Run: `cargo bench --bench fft`.
 
@@ -114,6 +115,8 @@ fn main() {
     let t_move = timed(&mut client, "", "a.redistribute([\"n\", \"b\"])");
     let t_cols = timed(&mut client, "let r = a.redistribute([\"n\", \"b\"]);", "da::fft(take(r), 0)");
     let t_back = timed(&mut client, "let r = a.redistribute([\"n\", \"b\"]);", "r.redistribute([\"b\", \"n\"])");
+    // What fft2 runs after the row FFTs: the column FFTs fused with both transposes.
+    let t_fused = timed(&mut client, "let r = da::fft(a, 1);", "da::fft(take(r), 0)");
     client.execute("a = ();", &[0, 1], "bench").expect("free");
     drop((data, other));
     println!(
@@ -124,6 +127,11 @@ fn main() {
     println!(
         "  phases on 2 engines: row FFTs (axis 1, into a new array) {t_rows:.3} s | transpose [\"b\",\"n\"] -> [\"n\",\"b\"] {t_move:.3} s | \
          column FFTs (axis 0, in place) {t_cols:.3} s | transpose back {t_back:.3} s"
+    );
+    println!(
+        "  fft2 = row FFTs + the column FFTs fused with both transposes (fft_pass): {t_fused:.3} s \
+         (unfused: {:.3} s)",
+        t_move + t_cols + t_back
     );
     println!("  phases serial: row FFTs (both passes) {s_fft:.3} s | blocked transposes (both) {s_tr:.3} s");
 
