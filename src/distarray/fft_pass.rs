@@ -11,9 +11,12 @@
 //! sends (the plan, `pack` and the exchange are DistArray's redistribution machinery),
 //! transforms the lanes of the received pieces as one stack (gathered from them
 //! directly), moves each piece back to the engine it came from, and that engine
-//! writes it over the same elements of its own shard. The result is in the starting
-//! layout, in the shard's own storage; the buffers are the packed pieces (one shard
-//! in all, sent and received), so the memory rule holds with a shard to spare.
+//! writes it over the same elements of its own shard. On a 2-D array transformed
+//! along axis 0 (the column pass of `fft2` on block rows) an engine's own piece is
+//! not packed: its lanes are gathered from the shard where they lie. The result is in
+//! the starting layout, in the shard's own storage; the buffers are the packed pieces
+//! (at most one shard in all, sent and received), so the memory rule holds with a
+//! shard to spare.
 //!
 //! Whether the pieces stack is decided from the whole plan, so every engine takes the
 //! same path; when they do not, the caller falls back to the two redistributions.
@@ -67,11 +70,18 @@ pub(super) fn fused(
     let Store::C128(x) = shard.into_store() else { unreachable!("c128 above") };
     let mut mine: Vec<C64> = store::into_vec(x);
 
-    // Out: one packed piece per destination (this engine's own piece stays here).
+    // Out: one packed piece per destination. On a 2-D array transformed along axis 0
+    // this engine's own piece is read and written where it lies in its shard.
+    let in_place = shape.len() == 2 && axis == 0;
     let mut sends = Vec::new();
     let mut own = None;
+    let mut own_offset = 0;
     let mut returning: Vec<usize> = Vec::new();
     for t in plan.sends(me) {
+        if t.dst_rank == me && in_place {
+            own_offset = plan.runs(t, 0)[0].src * shape[1] + plan.runs(t, 1)[0].src;
+            continue;
+        }
         let mut buf = store::uninit(t.len);
         pack(&plan, t, &mine, &mut buf)?;
         if t.dst_rank == me {
@@ -84,14 +94,16 @@ pub(super) fn fused(
     let incoming: Vec<usize> = plan.receives(me).map(|t| t.src_rank).collect();
     let from: Vec<usize> = incoming.iter().copied().filter(|&r| r != me).collect();
     let mut got = comm.exchange("fft transpose", sends, &from)?.into_iter();
-    let mut pieces = Vec::with_capacity(incoming.len());
+    // One per source in rank order; `None` for the own piece left in the shard.
+    let mut pieces: Vec<Option<Vec<C64>>> = Vec::with_capacity(incoming.len());
     for &r in &incoming {
-        let piece = if r == me {
-            own.take().expect("the plan sends this engine its own piece")
+        pieces.push(if r != me {
+            Some(elems_of::<C64>(got.next().expect("one per source"), r, "fft transpose")?)
+        } else if in_place {
+            None
         } else {
-            elems_of::<C64>(got.next().expect("one per source"), r, "fft transpose")?
-        };
-        pieces.push(piece);
+            Some(own.take().expect("the plan sends this engine its own piece"))
+        });
     }
 
     // The stack of pieces is this engine's shard of `target`: transform along `axis`.
@@ -99,23 +111,40 @@ pub(super) fn fused(
     let lens: Vec<usize> = plan.receives(me).map(|t| plan.runs(t, axis)[0].len).collect();
     let outer: usize = tshape[..axis].iter().product();
     let inner: usize = tshape[axis + 1..].iter().product();
-    fft::transform_pieces(&mut pieces, &lens, outer, inner, inverse);
+    {
+        let mut mine_view = Some(&mut mine[..]);
+        let mut views: Vec<fft::Piece> = Vec::with_capacity(pieces.len());
+        for (piece, &len) in pieces.iter_mut().zip(&lens) {
+            views.push(match piece {
+                Some(v) => fft::Piece { data: v, offset: 0, len, row_stride: inner },
+                None => fft::Piece {
+                    data: mine_view.take().expect("one own piece"),
+                    offset: own_offset,
+                    len,
+                    row_stride: shape[1],
+                },
+            });
+        }
+        fft::transform_pieces(&mut views, outer, inner, inverse);
+    }
 
     // Back: each piece to the engine it came from, written over the same elements.
     let mut back = Vec::new();
     for (&r, piece) in incoming.iter().zip(pieces) {
-        if r == me {
-            own = Some(piece);
-        } else {
-            back.push((r, value_of(piece)));
+        match piece {
+            Some(p) if r == me => own = Some(p),
+            Some(p) => back.push((r, value_of(p))),
+            None => {}
         }
     }
     let mut got = comm.exchange("fft transpose back", back, &returning)?.into_iter();
     for t in plan.sends(me) {
-        let piece = if t.dst_rank == me {
-            own.take().expect("kept above")
-        } else {
+        let piece = if t.dst_rank != me {
             elems_of::<C64>(got.next().expect("one per destination"), t.dst_rank, "fft transpose back")?
+        } else if in_place {
+            continue;
+        } else {
+            own.take().expect("kept above")
         };
         if piece.len() != t.len {
             return Err(DaError::Comm(format!(

@@ -137,11 +137,20 @@ pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, invers
     }
 }
 
-/// Transforms along the middle axis of an array of shape `[outer, Σ lens, inner]`
-/// held as `pieces` stacked along that axis: piece `i` is row-major of shape
-/// `[outer, lens[i], inner]`. The lanes are gathered from the pieces as from one array.
-pub fn transform_pieces(pieces: &mut [Vec<C64>], lens: &[usize], outer: usize, inner: usize, inverse: bool) {
-    let n: usize = lens.iter().sum();
+/// One piece of a stack for [`transform_pieces`]: its row `r` (of `len`) at outer
+/// index `o` is `data[offset + (o * len + r) * row_stride..][..inner]`.
+pub struct Piece<'a> {
+    pub data: &'a mut [C64],
+    pub offset: usize,
+    pub len: usize,
+    pub row_stride: usize,
+}
+
+/// Transforms along the middle axis of an array of shape `[outer, Σ len, inner]` held
+/// as `pieces` stacked along that axis, in order. The lanes are gathered from the
+/// pieces as from one array.
+pub fn transform_pieces(pieces: &mut [Piece], outer: usize, inner: usize, inverse: bool) {
+    let n: usize = pieces.iter().map(|p| p.len).sum();
     if n <= 1 || outer * inner == 0 {
         return;
     }
@@ -155,10 +164,10 @@ pub fn transform_pieces(pieces: &mut [Vec<C64>], lens: &[usize], outer: usize, i
         for c0 in (0..inner).step_by(LANES) {
             let w = LANES.min(inner - c0);
             let mut k = 0;
-            for (piece, &len) in pieces.iter().zip(lens) {
-                for r in 0..len {
-                    let at = (o * len + r) * inner + c0;
-                    for (j, z) in piece[at..at + w].iter().enumerate() {
+            for p in pieces.iter() {
+                for r in 0..p.len {
+                    let at = p.offset + (o * p.len + r) * p.row_stride + c0;
+                    for (j, z) in p.data[at..at + w].iter().enumerate() {
                         lanes[j * stride + k] = Complex::new(z.re, z.im);
                     }
                     k += 1;
@@ -168,10 +177,10 @@ pub fn transform_pieces(pieces: &mut [Vec<C64>], lens: &[usize], outer: usize, i
                 fft.process_with_scratch(&mut lane[..n], &mut scratch);
             }
             let mut k = 0;
-            for (piece, &len) in pieces.iter_mut().zip(lens) {
-                for r in 0..len {
-                    let at = (o * len + r) * inner + c0;
-                    for (j, z) in piece[at..at + w].iter_mut().enumerate() {
+            for p in pieces.iter_mut() {
+                for r in 0..p.len {
+                    let at = p.offset + (o * p.len + r) * p.row_stride + c0;
+                    for (j, z) in p.data[at..at + w].iter_mut().enumerate() {
                         let v = lanes[j * stride + k] * scale;
                         *z = C64::new(v.re, v.im);
                     }
