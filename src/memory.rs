@@ -5,7 +5,7 @@
 //! encode buffers). Advice only: a kernel that refuses changes nothing.
 
 /// Buffers at least this large are advised to use huge pages.
-const HUGE_PAGE_MIN: usize = 4 << 20;
+pub const HUGE_PAGE_MIN: usize = 4 << 20;
 
 #[cfg(target_os = "linux")]
 extern "C" {

@@ -119,6 +119,44 @@ fn fftn_of_a_3d_array_on_a_2d_grid_and_promoted_dtypes() {
 }
 
 #[test]
+fn pencils_on_a_2d_process_grid_match_the_serial_reference() {
+    for on in clusters() {
+        let code = format!(
+            r#"
+            let engines = px("1").len();
+            let k = if engines >= 4 {{ 4 }} else {{ engines }};
+            let targets = [];
+            for e in 0..k {{ targets.push(e); }}
+            let grid = if k == 4 {{ [2, 2, 1] }} else {{ [k, 1, 1] }};
+            let r = px(`{MAKE}
+                let a = make([12, 10, 8], ["n", "n", "n"], 3);
+                [da::fftn(a).local(), da::fftn(a, [0, 1]).local()]`, [0])[0];
+            px(`
+                fn make(shape, dist, grid, seed) {{
+                    let u = da::random(shape, #{{dist: dist, grid: grid, seed: seed}});
+                    let v = da::random(shape, #{{dist: dist, grid: grid, seed: seed + 1}});
+                    u - 0.5 + (v - 0.5) * (u.astype("c128") * 0.0 - 1.0).sqrt()
+                }}
+                let a = make([12, 10, 8], ["b", "b", "n"], ${{grid}}, 3);
+                let f = da::fftn(a);
+                let g = da::fftn(a, [0, 1], #{{keep_layout: false}});
+                let back = da::ifftn(f);
+                let trip = ((back - a).abs() ** 2.0).sum().sqrt() / ((a.abs() ** 2.0).sum().sqrt());
+                if f.dist != a.dist || f.grid != a.grid {{ throw "layout not kept" }}
+                if trip > 1e-13 {{ throw "round trip " + trip }}`, targets);
+            if (gather("f", targets) - r[0]).abs().max() > 1e-12 {{ throw "fftn on pencils" }}
+            if (gather("g", targets) - r[1]).abs().max() > 1e-12 {{ throw "fftn over [0, 1] on pencils" }}
+            // The pencils keep a 2-D grid: the result of the last step is still on one.
+            let g = px("g.grid", targets)[0];
+            if k == 4 && g != [1, 2, 2] {{ throw `keep_layout: false left the grid ${{g}}` }}
+            print("ok");
+            "#
+        );
+        passes_on(on, &code);
+    }
+}
+
+#[test]
 fn bad_input_is_refused_with_clear_messages_and_the_session_goes_on() {
     for on in clusters() {
         let code = r#"

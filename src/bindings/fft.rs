@@ -45,7 +45,7 @@ fn keep_layout(ctx: &NativeCallContext, op: &str, o: &Dynamic) -> Res<bool> {
     Ok(keep)
 }
 
-fn run(st: &St, ctx: &NativeCallContext, op: &str, a: &DistArray, axes: Axes, o: Option<&Dynamic>) -> Res<DistArray> {
+fn run(st: &St, ctx: &NativeCallContext, op: &str, a: DistArray, axes: Axes, o: Option<&Dynamic>) -> Res<DistArray> {
     let keep_layout = o.map(|o| keep_layout(ctx, op, o)).transpose()?.unwrap_or(true);
     let ndim = a.shape().len();
     let axes = match axes {
@@ -66,45 +66,45 @@ pub fn add(m: &mut Module, state: &St) {
     for op in ["fft", "ifft"] {
         let st = state.clone();
         m.set_native_fn(op, move |ctx: NativeCallContext, a: DistArray| {
-            run(&st, &ctx, op, &a, Axes::Given(vec![-1]), None)
+            run(&st, &ctx, op, a, Axes::Given(vec![-1]), None)
         });
         let st = state.clone();
         m.set_native_fn(op, move |ctx: NativeCallContext, a: DistArray, x: Dynamic| {
             if x.is_map() {
-                return run(&st, &ctx, op, &a, Axes::Given(vec![-1]), Some(&x));
+                return run(&st, &ctx, op, a, Axes::Given(vec![-1]), Some(&x));
             }
             let axis =
                 x.as_int().map_err(|t| error(&ctx, format!("da::{op}: the axis must be an integer, not {t}")))?;
-            run(&st, &ctx, op, &a, Axes::Given(vec![axis]), None)
+            run(&st, &ctx, op, a, Axes::Given(vec![axis]), None)
         });
         let st = state.clone();
         m.set_native_fn(op, move |ctx: NativeCallContext, a: DistArray, axis: i64, o: Dynamic| {
-            run(&st, &ctx, op, &a, Axes::Given(vec![axis]), Some(&o))
+            run(&st, &ctx, op, a, Axes::Given(vec![axis]), Some(&o))
         });
     }
     for op in ["fft2", "ifft2"] {
         let st = state.clone();
-        m.set_native_fn(op, move |ctx: NativeCallContext, a: DistArray| run(&st, &ctx, op, &a, Axes::LastTwo, None));
+        m.set_native_fn(op, move |ctx: NativeCallContext, a: DistArray| run(&st, &ctx, op, a, Axes::LastTwo, None));
         let st = state.clone();
         m.set_native_fn(op, move |ctx: NativeCallContext, a: DistArray, o: Dynamic| {
-            run(&st, &ctx, op, &a, Axes::LastTwo, Some(&o))
+            run(&st, &ctx, op, a, Axes::LastTwo, Some(&o))
         });
     }
     for op in ["fftn", "ifftn"] {
         let st = state.clone();
-        m.set_native_fn(op, move |ctx: NativeCallContext, a: DistArray| run(&st, &ctx, op, &a, Axes::All, None));
+        m.set_native_fn(op, move |ctx: NativeCallContext, a: DistArray| run(&st, &ctx, op, a, Axes::All, None));
         let st = state.clone();
         m.set_native_fn(op, move |ctx: NativeCallContext, a: DistArray, x: Dynamic| {
             if x.is_map() {
-                return run(&st, &ctx, op, &a, Axes::All, Some(&x));
+                return run(&st, &ctx, op, a, Axes::All, Some(&x));
             }
             let axes = ints_of(&ctx, "axes", &x)?;
-            run(&st, &ctx, op, &a, Axes::Given(axes), None)
+            run(&st, &ctx, op, a, Axes::Given(axes), None)
         });
         let st = state.clone();
         m.set_native_fn(op, move |ctx: NativeCallContext, a: DistArray, x: Dynamic, o: Dynamic| {
             let axes = ints_of(&ctx, "axes", &x)?;
-            run(&st, &ctx, op, &a, Axes::Given(axes), Some(&o))
+            run(&st, &ctx, op, a, Axes::Given(axes), Some(&o))
         });
     }
     let fftfreq = |ctx: &NativeCallContext, n: i64, d: f64| -> Res<NdArray> {

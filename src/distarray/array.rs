@@ -125,6 +125,12 @@ impl DistArray {
         Ok(a)
     }
 
+    /// This engine's shard, taken out of the array: when no other handle shares it, the
+    /// result is its only owner and can be changed in place without a copy.
+    pub fn into_local(self) -> Result<NdArray, DaError> {
+        self.local()
+    }
+
     /// The shard for writing (computed, and unshared from other arrays).
     pub fn local_mut(&mut self) -> Result<std::cell::RefMut<'_, NdArray>, DaError> {
         let a = self.local()?;

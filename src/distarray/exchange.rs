@@ -24,12 +24,12 @@ use crate::protocol::Value;
 use std::collections::HashMap;
 
 /// A buffer of elements as a travelling value.
-fn value_of<T: Stored>(data: Vec<T>) -> Value {
+pub(super) fn value_of<T: Stored>(data: Vec<T>) -> Value {
     Value::NdArray { shape: vec![data.len()], data: T::into_buffer(data) }
 }
 
 /// The elements of a received value, which must be of type `T`.
-fn elems_of<T: Stored>(v: Value, from: usize, op: &str) -> Result<Vec<T>, DaError> {
+pub(super) fn elems_of<T: Stored>(v: Value, from: usize, op: &str) -> Result<Vec<T>, DaError> {
     match v {
         Value::NdArray { data, .. } => T::from_buffer(data).map_err(|b| {
             DaError::Comm(format!(
@@ -69,7 +69,7 @@ fn move_plan<T: Stored>(comm: &mut dyn Comm, plan: &RedistributionPlan, src: &[T
         if t.dst_rank == me {
             copy_transfer(plan, t, src, &mut out)?;
         } else {
-            let mut buf = Vec::with_capacity(t.len);
+            let mut buf = store::uninit(t.len);
             pack(plan, t, src, &mut buf)?;
             sends.push((t.dst_rank, value_of(buf)));
         }
@@ -80,6 +80,7 @@ fn move_plan<T: Stored>(comm: &mut dyn Comm, plan: &RedistributionPlan, src: &[T
     for (t, v) in incoming.into_iter().zip(got) {
         let buf = elems_of::<T>(v, t.src_rank, "redistribute")?;
         unpack(plan, t, &buf, &mut out)?;
+        store::park(buf);
     }
     Ok(NdArray::from_vec(&shape, out))
 }

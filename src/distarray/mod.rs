@@ -48,6 +48,7 @@ pub mod distribution;
 pub mod error;
 pub mod exchange;
 pub mod fft;
+mod fft_pass;
 pub mod grid;
 pub mod ops;
 pub mod plan;

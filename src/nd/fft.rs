@@ -9,9 +9,13 @@
 //!   length of each transformed axis, so `ifft(fft(a)) == a` up to rounding.
 //! - **Batching**: along the last axis the lanes are contiguous and the whole buffer is
 //!   handed to rustfft at once; along another axis 16 lanes at a time are gathered
-//!   into contiguous rows, transformed, and put back (a scratch of 16 lanes, not of
-//!   the shard). One [`FftPlanner`] per thread (an engine is one thread) keeps the plans, so
-//!   repeated transforms of the same length plan once.
+//!   into contiguous rows (`n + 8` apart, so that they do not share cache sets),
+//!   transformed, and put back (a scratch of 16 lanes, not of the shard). One
+//!   [`FftPlanner`] per thread (an engine is one thread) keeps the plans, so repeated
+//!   transforms of the same length plan once.
+//! - **Copies**: [`fft_axes_owned`] transforms a `c128` array that nothing shares in its
+//!   own storage (`C64` is layout-identical to rustfft's `Complex<f64>` and is seen as
+//!   it, no conversion); otherwise the input is copied once into the result.
 
 use super::{store, DType, NdArray, NdError, Store, C64};
 use rustfft::num_complex::Complex;
@@ -22,39 +26,70 @@ thread_local! {
     static PLANNER: RefCell<FftPlanner<f64>> = RefCell::new(FftPlanner::new());
 }
 
-/// `a` (any dtype) as row-major complex elements.
-fn complex_elems(a: &NdArray) -> Result<Vec<Complex<f64>>, NdError> {
-    let promoted;
-    let c = if a.dtype() == DType::C128 {
-        a
-    } else {
-        promoted = a.astype(DType::C128)?;
-        &promoted
-    };
-    let Store::C128(x) = c.store() else { unreachable!("promoted to c128 above") };
-    // Zeroed and advised for huge pages before the first write, like every new shard.
-    let mut out = vec![Complex::default(); x.len()];
-    store::advise_huge_pages(&mut out);
-    match x.as_slice() {
-        Some(s) => out.iter_mut().zip(s).for_each(|(o, z)| *o = Complex::new(z.re, z.im)),
-        None => out.iter_mut().zip(x.iter()).for_each(|(o, z)| *o = Complex::new(z.re, z.im)),
-    }
-    Ok(out)
+// `C64` and rustfft's `Complex<f64>` are both `#[repr(C)] { re: f64, im: f64 }`; the
+// transforms run on a shard's own `C64` storage seen as `Complex<f64>`.
+const _: () = assert!(
+    std::mem::size_of::<C64>() == std::mem::size_of::<Complex<f64>>()
+        && std::mem::align_of::<C64>() == std::mem::align_of::<Complex<f64>>()
+);
+
+/// `x` seen as rustfft's complex type (no copy).
+fn as_complex(x: &mut [C64]) -> &mut [Complex<f64>] {
+    // SAFETY: both types are `#[repr(C)]` pairs of f64 (re, im) of equal size and
+    // alignment (checked above), every bit pattern is valid for both, and the new
+    // slice borrows `x` mutably for its whole life.
+    unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr().cast::<Complex<f64>>(), x.len()) }
 }
+
+/// Bytes of input copied and transformed at a time when the first transform runs
+/// along the last axis: small enough to stay in the L2 cache between the two.
+const CHUNK_BYTES: usize = 512 << 10;
 
 /// The (inverse if `inverse`) FFT of `a` along each of `axes` in turn, as a `c128` array
 /// of the same shape. Axes must be in range (the callers check them).
 pub fn fft_axes(a: &NdArray, axes: &[usize], inverse: bool) -> Result<NdArray, NdError> {
-    let shape = a.shape().to_vec();
-    let mut data = complex_elems(a)?;
-    for &axis in axes {
-        transform(&mut data, &shape, axis, inverse);
-    }
-    let mut out = store::zeroed::<C64>(data.len());
-    out.iter_mut().zip(&data).for_each(|(o, z)| *o = C64::new(z.re, z.im));
-    drop(data);
-    Ok(NdArray::from_vec(&shape, out))
+    fft_axes_owned(a.clone(), axes, inverse)
 }
+
+/// [`fft_axes`] taking the array: a `c128` array that nothing else shares is
+/// transformed in its own storage, with no copy. Otherwise the result is one new
+/// buffer; when the first axis is the last one, the input is copied into it a few rows
+/// at a time, each transformed while it is still in cache.
+pub fn fft_axes_owned(a: NdArray, axes: &[usize], inverse: bool) -> Result<NdArray, NdError> {
+    let shape = a.shape().to_vec();
+    let a = if a.dtype() == DType::C128 { a } else { a.astype(DType::C128)? };
+    let mut rest = axes;
+    let mut data: Vec<C64> = if a.is_unique() {
+        let Store::C128(x) = a.into_store() else { unreachable!("promoted to c128 above") };
+        store::into_vec(x)
+    } else {
+        let src = a.as_slice::<C64>().expect("c128 in standard layout");
+        let mut out = store::uninit::<C64>(src.len());
+        match axes.first() {
+            Some(&first) if first + 1 == shape.len() && shape[first] > 0 => {
+                let n = shape[first];
+                let rows = (CHUNK_BYTES / (16 * n)).max(1);
+                for chunk in src.chunks(rows * n) {
+                    let at = out.len();
+                    out.extend_from_slice(chunk);
+                    transform(as_complex(&mut out[at..]), &shape, first, inverse);
+                }
+                rest = &axes[1..];
+            }
+            _ => out.extend_from_slice(src),
+        }
+        out
+    };
+    for &axis in rest {
+        transform(as_complex(&mut data), &shape, axis, inverse);
+    }
+    Ok(NdArray::from_vec(&shape, data))
+}
+
+/// Lanes gathered at a time along a non-last axis.
+const LANES: usize = 16;
+/// Extra elements between gathered lanes (see [`transform`]).
+const PAD: usize = 8;
 
 /// Transforms `data` (row-major, `shape`) in place along `axis`.
 pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, inverse: bool) {
@@ -66,35 +101,92 @@ pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, invers
     let direction = if inverse { FftDirection::Inverse } else { FftDirection::Forward };
     let fft = PLANNER.with(|p| p.borrow_mut().plan_fft(n, direction));
     let mut scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
+    let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
     if inner == 1 {
         fft.process_with_scratch(data, &mut scratch);
-    } else {
-        // A few lanes at a time: gathered into contiguous rows, transformed, put back.
-        const LANES: usize = 16;
-        let mut lanes = vec![Complex::default(); n * LANES.min(inner)];
-        for chunk in data.chunks_exact_mut(n * inner) {
-            for c0 in (0..inner).step_by(LANES) {
-                let w = LANES.min(inner - c0);
-                for k in 0..n {
-                    let row = &chunk[k * inner + c0..k * inner + c0 + w];
-                    for (j, &z) in row.iter().enumerate() {
-                        lanes[j * n + k] = z;
-                    }
+        if inverse {
+            data.iter_mut().for_each(|z| *z *= scale);
+        }
+        return;
+    }
+    // A few lanes at a time: gathered into contiguous rows, transformed, put back
+    // (scaled on the way for the inverse). The lanes lie `n + PAD` apart: at exactly
+    // `n` (a power of two) the same element of the 16 lanes would fall in one cache
+    // set, and each gathered row would evict the lines the previous ones filled.
+    let stride = n + PAD;
+    let mut lanes = vec![Complex::default(); stride * LANES.min(inner)];
+    for chunk in data.chunks_exact_mut(n * inner) {
+        for c0 in (0..inner).step_by(LANES) {
+            let w = LANES.min(inner - c0);
+            for k in 0..n {
+                let row = &chunk[k * inner + c0..k * inner + c0 + w];
+                for (j, &z) in row.iter().enumerate() {
+                    lanes[j * stride + k] = z;
                 }
-                fft.process_with_scratch(&mut lanes[..w * n], &mut scratch);
-                for k in 0..n {
-                    let row = &mut chunk[k * inner + c0..k * inner + c0 + w];
-                    for (j, z) in row.iter_mut().enumerate() {
-                        *z = lanes[j * n + k];
-                    }
+            }
+            for lane in lanes.chunks_exact_mut(stride).take(w) {
+                fft.process_with_scratch(&mut lane[..n], &mut scratch);
+            }
+            for k in 0..n {
+                let row = &mut chunk[k * inner + c0..k * inner + c0 + w];
+                for (j, z) in row.iter_mut().enumerate() {
+                    *z = lanes[j * stride + k] * scale;
                 }
             }
         }
     }
-    if inverse {
-        let scale = 1.0 / n as f64;
-        for z in data.iter_mut() {
-            *z *= scale;
+}
+
+/// One piece of a stack for [`transform_pieces`]: its row `r` (of `len`) at outer
+/// index `o` is `data[offset + (o * len + r) * row_stride..][..inner]`.
+pub struct Piece<'a> {
+    pub data: &'a mut [C64],
+    pub offset: usize,
+    pub len: usize,
+    pub row_stride: usize,
+}
+
+/// Transforms along the middle axis of an array of shape `[outer, Σ len, inner]` held
+/// as `pieces` stacked along that axis, in order. The lanes are gathered from the
+/// pieces as from one array.
+pub fn transform_pieces(pieces: &mut [Piece], outer: usize, inner: usize, inverse: bool) {
+    let n: usize = pieces.iter().map(|p| p.len).sum();
+    if n <= 1 || outer * inner == 0 {
+        return;
+    }
+    let direction = if inverse { FftDirection::Inverse } else { FftDirection::Forward };
+    let fft = PLANNER.with(|p| p.borrow_mut().plan_fft(n, direction));
+    let mut scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
+    let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
+    let stride = n + PAD;
+    let mut lanes = vec![Complex::default(); stride * LANES.min(inner)];
+    for o in 0..outer {
+        for c0 in (0..inner).step_by(LANES) {
+            let w = LANES.min(inner - c0);
+            let mut k = 0;
+            for p in pieces.iter() {
+                for r in 0..p.len {
+                    let at = p.offset + (o * p.len + r) * p.row_stride + c0;
+                    for (j, z) in p.data[at..at + w].iter().enumerate() {
+                        lanes[j * stride + k] = Complex::new(z.re, z.im);
+                    }
+                    k += 1;
+                }
+            }
+            for lane in lanes.chunks_exact_mut(stride).take(w) {
+                fft.process_with_scratch(&mut lane[..n], &mut scratch);
+            }
+            let mut k = 0;
+            for p in pieces.iter_mut() {
+                for r in 0..p.len {
+                    let at = p.offset + (o * p.len + r) * p.row_stride + c0;
+                    for (j, z) in p.data[at..at + w].iter_mut().enumerate() {
+                        let v = lanes[j * stride + k] * scale;
+                        *z = C64::new(v.re, v.im);
+                    }
+                    k += 1;
+                }
+            }
         }
     }
 }
@@ -133,7 +225,8 @@ mod tests {
     }
 
     fn elems(a: &NdArray) -> Vec<Complex<f64>> {
-        complex_elems(a).unwrap()
+        let c = a.astype(DType::C128).unwrap();
+        c.as_slice::<C64>().unwrap().iter().map(|z| Complex::new(z.re, z.im)).collect()
     }
 
     #[test]
@@ -177,6 +270,20 @@ mod tests {
         let b = NdArray::from_vec(&[3], vec![true, false, false]);
         let fb = elems(&fft_axes(&b, &[0], false).unwrap());
         assert!(fb.iter().all(|z| (z - Complex::new(1.0, 0.0)).norm() < 1e-15));
+    }
+
+    #[test]
+    fn a_unique_c128_array_is_transformed_in_its_own_storage() {
+        // 1500 rows of 64 are copied and transformed in several chunks when shared.
+        let vals: Vec<C64> = (0..1500 * 64).map(|i| C64::new((i % 29) as f64, (i % 5) as f64)).collect();
+        for inverse in [false, true] {
+            let a = NdArray::from_vec(&[1500, 64], vals.clone());
+            let copied = fft_axes(&a, &[1, 0], inverse).unwrap();
+            let ptr = a.as_slice::<C64>().unwrap().as_ptr();
+            let in_place = fft_axes_owned(a, &[1, 0], inverse).unwrap();
+            assert_eq!(in_place.as_slice::<C64>().unwrap().as_ptr(), ptr, "no copy");
+            assert_eq!(in_place.as_slice::<C64>(), copied.as_slice::<C64>());
+        }
     }
 
     #[test]
