@@ -188,7 +188,7 @@ impl Node {
         }
         let shard = self.store.shard(dict).ok_or(DictFailure::UnknownDict)?;
         Ok(match op {
-            DictOp::Get { keys } => DictAnswer::Values(keys.iter().map(|k| shard.get(k).cloned()).collect()),
+            DictOp::Get { keys } => DictAnswer::Values(keys.iter().map(|k| shard.get(k)).collect()),
             DictOp::Contains { key } => DictAnswer::Flag(shard.contains(&key)),
             DictOp::Len => DictAnswer::Count(shard.len() as u64),
             DictOp::Entries { values: false } => DictAnswer::Keys(shard.keys()),

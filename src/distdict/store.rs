@@ -3,17 +3,21 @@
 //! [`Store`] is plain data: it applies writes and answers questions about keys this
 //! engine owns; it sends nothing and knows no other engine. Every write that makes the
 //! store grow passes the engine's [`Budget`] first, so a refused write changes nothing.
+//! Tables hold keys and values in their compact forms ([`slot`](super::slot)), and are
+//! asked with the keys messages carry.
 
 use super::key::{show, Key, KeyHash};
-use super::memory::{entry_bytes, key_heap, show_bytes, value_heap, Budget, MemoryError};
+use super::memory::{key_heap, show_bytes, value_heap, Budget, MemoryError};
+use super::slot::{slot_bytes, AsKey, SlotKey, SlotValue};
 use crate::protocol::{Value, WriteOp};
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 /// One dict's part on this engine.
 #[derive(Default)]
 pub struct Shard {
-    map: HashMap<Key, Value, KeyHash>,
+    map: HashMap<SlotKey, SlotValue, KeyHash>,
     bytes: usize,
 }
 
@@ -31,26 +35,27 @@ impl Shard {
         self.bytes
     }
 
-    pub fn get(&self, k: &Key) -> Option<&Value> {
-        self.map.get(k)
+    /// The value of `k`, if it is here.
+    pub fn get(&self, k: &Key) -> Option<Value> {
+        self.map.get(k as &dyn AsKey).map(SlotValue::to_value)
     }
 
     pub fn contains(&self, k: &Key) -> bool {
-        self.map.contains_key(k)
+        self.map.contains_key(k as &dyn AsKey)
     }
 
     /// This part's keys, in key order.
     pub fn keys(&self) -> Vec<Key> {
-        let mut keys: Vec<Key> = self.map.keys().cloned().collect();
+        let mut keys: Vec<Key> = self.map.keys().map(SlotKey::to_key).collect();
         keys.sort_unstable();
         keys
     }
 
     /// This part's entries, in key order.
     pub fn items(&self) -> Vec<(Key, Value)> {
-        let mut refs: Vec<(&Key, &Value)> = self.map.iter().collect();
-        refs.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        refs.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        let mut items: Vec<(Key, Value)> = self.map.iter().map(|(k, v)| (k.to_key(), v.to_value())).collect();
+        items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        items
     }
 }
 
@@ -128,11 +133,11 @@ struct Totals<'a> {
 
 impl Totals<'_> {
     /// Admits growth from `old` to `new` bytes for `key`, or says why not.
-    fn admit(&mut self, key: &Key, old: usize, new: usize) -> Result<(), WriteError> {
+    fn admit(&mut self, key: &SlotKey, old: usize, new: usize) -> Result<(), WriteError> {
         if new > old {
             if let Err(error) = self.budget.admit(*self.held, new - old) {
-                let held_keys = *self.keys;
-                return Err(WriteError::Memory { engine: self.engine, key: show(key), bytes: new, held_keys, error });
+                let (held_keys, key) = (*self.keys, show(&key.to_key()));
+                return Err(WriteError::Memory { engine: self.engine, key, bytes: new, held_keys, error });
             }
         }
         Ok(())
@@ -145,10 +150,11 @@ impl Totals<'_> {
 
     /// `d[key] = value` in `shard`: one lookup; a refused write changes nothing.
     fn set(&mut self, shard: &mut Shard, key: Key, value: Value) -> Result<(), WriteError> {
-        let new = entry_bytes(&key, &value);
+        let (key, value) = (SlotKey::from(key), SlotValue::from(value));
+        let new = slot_bytes(&key, &value);
         match shard.map.entry(key) {
             Entry::Occupied(mut e) => {
-                let old = entry_bytes(e.key(), e.get());
+                let old = slot_bytes(e.key(), e.get());
                 self.admit(e.key(), old, new)?;
                 e.insert(value);
                 self.grow(shard, old, new);
@@ -165,14 +171,25 @@ impl Totals<'_> {
 
     /// `d.add(key, amount)` in `shard`, from 0 for a new key.
     fn add(&mut self, shard: &mut Shard, key: Key, amount: &Value) -> Result<(), WriteError> {
-        match shard.map.entry(key) {
+        let sum = |key: &SlotKey, current: Option<&SlotValue>| {
+            let current = current.map(|v| match v {
+                SlotValue::Boxed(v) => Cow::Borrowed(&**v),
+                scalar => Cow::Owned(scalar.to_value()),
+            });
+            add_numbers(&key.to_key(), current.as_deref(), amount).map(SlotValue::from)
+        };
+        match shard.map.entry(SlotKey::from(key)) {
             Entry::Occupied(mut e) => {
-                let sum = add_numbers(e.key(), Some(e.get()), amount)?;
-                e.insert(sum);
+                let total = match (e.get(), amount) {
+                    (SlotValue::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => SlotValue::Int(a + b),
+                    (SlotValue::Float(a), Value::Float(b)) => SlotValue::Float(a + b),
+                    (current, _) => sum(e.key(), Some(current))?,
+                };
+                e.insert(total);
             }
             Entry::Vacant(e) => {
-                let value = add_numbers(e.key(), None, amount)?;
-                let new = entry_bytes(e.key(), &value);
+                let value = sum(e.key(), None)?;
+                let new = slot_bytes(e.key(), &value);
                 self.admit(e.key(), 0, new)?;
                 e.insert(value);
                 *self.keys += 1;
@@ -258,12 +275,12 @@ impl Store {
     /// Removes `key`; its value if it was there.
     pub fn remove(&mut self, id: u64, key: &Key) -> Result<Option<Value>, WriteError> {
         let shard = self.shards.get_mut(&id).ok_or(WriteError::UnknownDict)?;
-        let Some((k, v)) = shard.map.remove_entry(key) else { return Ok(None) };
-        let bytes = entry_bytes(&k, &v);
+        let Some((k, v)) = shard.map.remove_entry(key as &dyn AsKey) else { return Ok(None) };
+        let bytes = slot_bytes(&k, &v);
         shard.bytes -= bytes;
         self.held -= bytes;
         self.keys -= 1;
-        Ok(Some(v))
+        Ok(Some(v.into_value()))
     }
 
     /// Removes every key of dict `id` held here.
@@ -321,8 +338,8 @@ mod tests {
         s.add(1, k("x"), &Value::Float(0.5)).unwrap();
         s.add(1, k("x"), &Value::Int(1)).unwrap();
         let shard = s.shard(1).unwrap();
-        assert_eq!(shard.get(&k("n")), Some(&Value::Int(5)));
-        assert_eq!(shard.get(&k("x")), Some(&Value::Float(1.5)));
+        assert_eq!(shard.get(&k("n")), Some(Value::Int(5)));
+        assert_eq!(shard.get(&k("x")), Some(Value::Float(1.5)));
         s.set(1, k("s"), Value::Str("text".into())).unwrap();
         assert_eq!(
             s.add(1, k("s"), &Value::Int(1)).unwrap_err().to_string(),
