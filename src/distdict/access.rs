@@ -202,9 +202,6 @@ fn write_buffered(
 /// Applies writes this engine owns; the first refusal is the error.
 fn write_local(link: &mut dyn Link, h: &Handle, ops: Vec<WriteOp>) -> Result<(), DictError> {
     let node = link.node().expect("an engine");
-    if ops.len() > 1 {
-        node.store.reserve(h.id, ops.len());
-    }
     match node.apply_local(h.id, ops) {
         (_, None) => Ok(()),
         (count, Some(first)) => Err(DictError::Refused { dict: h.name.to_string(), count, first }),

@@ -128,9 +128,6 @@ impl Node {
         if ops.is_empty() {
             return;
         }
-        if ops.len() > 1 {
-            self.store.reserve(dict, ops.len());
-        }
         let refusals = &mut self.refusals;
         let applied = self.store.apply_all(dict, ops, |e| refusals.entry(from).or_default().note(dict, e.to_string()));
         if applied.is_err() {
@@ -188,7 +185,7 @@ impl Node {
         }
         let shard = self.store.shard(dict).ok_or(DictFailure::UnknownDict)?;
         Ok(match op {
-            DictOp::Get { keys } => DictAnswer::Values(keys.iter().map(|k| shard.get(k)).collect()),
+            DictOp::Get { keys } => DictAnswer::Values(shard.get_many(&keys)),
             DictOp::Contains { key } => DictAnswer::Flag(shard.contains(&key)),
             DictOp::Len => DictAnswer::Count(shard.len() as u64),
             DictOp::Entries { values: false } => DictAnswer::Keys(shard.keys()),

@@ -115,17 +115,26 @@ impl From<Key> for SlotKey {
             Key::Bool(b) => SlotKey::Bool(b),
             Key::Int(i) => SlotKey::Int(i),
             Key::Char(c) => SlotKey::Char(c),
-            Key::Str(s) if s.len() <= INLINE => {
-                let mut bytes = [0u8; INLINE];
-                bytes[..s.len()].copy_from_slice(s.as_bytes());
-                SlotKey::Short(s.len() as u8, bytes)
-            }
+            Key::Str(s) if s.len() <= INLINE => SlotKey::from_ref(&Key::Str(s)),
             Key::Str(s) => SlotKey::Long(s.into_boxed_str()),
         }
     }
 }
 
 impl SlotKey {
+    /// The compact form of a key that stays where it is.
+    pub fn from_ref(k: &Key) -> SlotKey {
+        match k {
+            Key::Str(s) if s.len() <= INLINE => {
+                let mut bytes = [0u8; INLINE];
+                bytes[..s.len()].copy_from_slice(s.as_bytes());
+                SlotKey::Short(s.len() as u8, bytes)
+            }
+            Key::Str(s) => SlotKey::Long(s.as_str().into()),
+            other => SlotKey::from(other.clone()),
+        }
+    }
+
     /// The key as messages carry it.
     pub fn to_key(&self) -> Key {
         match self {
