@@ -227,12 +227,17 @@ pub fn write(link: &mut dyn Link, h: &Handle, op: WriteOp) -> Result<(), DictErr
 
 /// `d.set_many(..)`: one message per owner; this engine's own keys are stored meanwhile.
 pub fn write_many(link: &mut dyn Link, h: &Handle, ops: Vec<WriteOp>) -> Result<(), DictError> {
-    check_refused(link, h)?;
     let share = if ops.len() < 256 { 0 } else { ops.len() / h.engines + ops.len() / (8 * h.engines) };
     let mut groups: Vec<Vec<WriteOp>> = (0..h.engines).map(|_| Vec::with_capacity(share)).collect();
     for op in ops {
         groups[owner(key_of(&op), h.engines)].push(op);
     }
+    write_groups(link, h, groups)
+}
+
+/// [`write_many`] of writes already grouped by owner (`groups[e]` for engine `e`).
+pub fn write_groups(link: &mut dyn Link, h: &Handle, groups: Vec<Vec<WriteOp>>) -> Result<(), DictError> {
+    check_refused(link, h)?;
     let mut groups: Vec<(usize, Vec<WriteOp>)> =
         groups.into_iter().enumerate().filter(|(_, g)| !g.is_empty()).collect();
     let Some(me) = engine_id(link) else { return write_acked(link, h, groups) };
@@ -258,7 +263,8 @@ pub fn get_many(link: &mut dyn Link, h: &Handle, keys: Vec<Key>) -> Result<Vec<O
         ops.push((o, DictOp::Get { keys }));
     }
     let mut out: Vec<Option<Value>> = vec![None; n];
-    for (pos, answer) in positions.into_iter().zip(ask_many(link, h, ops)?) {
+    let answers = ask_many(link, h, ops)?;
+    for (pos, answer) in positions.into_iter().zip(answers) {
         match answer {
             DictAnswer::Values(values) if values.len() == pos.len() => {
                 for (i, v) in pos.into_iter().zip(values) {

@@ -5,8 +5,9 @@ use super::{
     amount_of, describe, fail, incoming, key_of, key_to_dynamic, lookup, spmd_here, value_of, write, DistDict, Res,
     Side,
 };
+use crate::distdict::key::owner;
 use crate::distdict::{access, spmd, DictError, Handle, Key};
-use crate::protocol::{Value, WriteOp};
+use crate::protocol::{Peer, Value, WriteOp};
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
 fn index_get<S: Side>(ctx: &NativeCallContext, side: &S, d: &DistDict, k: Dynamic) -> Res<Dynamic> {
@@ -25,25 +26,44 @@ fn index_set<S: Side>(ctx: &NativeCallContext, side: &S, d: &DistDict, k: Dynami
     write(side, h, WriteOp::Set { key, value }).map_err(|e| fail(ctx, e))
 }
 
-/// `set_many` entries: a map, or an array of `[key, value]` pairs. In SPMD mode only
-/// the values of keys this engine owns are converted.
-fn entries<S: Side>(side: &S, h: &Handle, items: Dynamic) -> Result<Vec<WriteOp>, DictError> {
-    let spmd = spmd_here(side, h);
-    let keep = |key: &Key| !spmd || side.spmd(|l| spmd::owns(l, h, key)).unwrap_or(true);
-    let mut ops = Vec::new();
-    if let Some(map) = items.read_lock::<Map>() {
-        ops.reserve(map.len());
-        for (k, v) in map.iter() {
-            let key = Key::Str(k.to_string());
-            if keep(&key) {
-                let value = value_of(h, &key, v)?;
-                ops.push(WriteOp::Set { key, value });
-            }
+/// Writes grouped by owner: one list per engine.
+struct Groups<'a> {
+    h: &'a Handle,
+    lists: Vec<Vec<WriteOp>>,
+    /// In SPMD mode, the engine whose keys are kept (the others are skipped).
+    only: Option<usize>,
+}
+
+impl Groups<'_> {
+    /// `d[key] = v`, filed under the key's owner (the value converted only if kept).
+    fn set(&mut self, key: Key, v: &Dynamic) -> Result<(), DictError> {
+        let o = owner(&key, self.h.engines);
+        if self.only.is_none_or(|me| me == o) {
+            let value = value_of(self.h, &key, v)?;
+            self.lists[o].push(WriteOp::Set { key, value });
         }
-        return Ok(ops);
+        Ok(())
+    }
+}
+
+/// `set_many` entries, a map or an array of `[key, value]` pairs, converted and grouped
+/// by owner in one pass: one list of writes per engine. In SPMD mode only the keys this
+/// engine owns are kept.
+fn entries<S: Side>(side: &S, h: &Handle, items: Dynamic) -> Result<Vec<Vec<WriteOp>>, DictError> {
+    let only = match side.link(|l| l.me()) {
+        Peer::Engine(me) if spmd_here(side, h) => Some(me),
+        _ => None,
+    };
+    let mut groups = Groups { h, lists: (0..h.engines).map(|_| Vec::new()).collect(), only };
+    if let Some(map) = items.read_lock::<Map>() {
+        let share = map.len() / h.engines + map.len() / (8 * h.engines);
+        groups.lists.iter_mut().for_each(|g| g.reserve(share));
+        for (k, v) in map.iter() {
+            groups.set(Key::Str(k.to_string()), v)?;
+        }
+        return Ok(groups.lists);
     }
     if let Some(pairs) = items.read_lock::<Array>() {
-        ops.reserve(pairs.len());
         for (i, pair) in pairs.iter().enumerate() {
             let bad = || {
                 DictError::Usage(format!(
@@ -54,13 +74,9 @@ fn entries<S: Side>(side: &S, h: &Handle, items: Dynamic) -> Result<Vec<WriteOp>
             };
             let p = pair.read_lock::<Array>().ok_or_else(bad)?;
             let [k, v] = p.as_slice() else { return Err(bad()) };
-            let key = key_of(h, k)?;
-            if keep(&key) {
-                let value = value_of(h, &key, v)?;
-                ops.push(WriteOp::Set { key, value });
-            }
+            groups.set(key_of(h, k)?, v)?;
         }
-        return Ok(ops);
+        return Ok(groups.lists);
     }
     Err(DictError::Usage(format!(
         "dict '{}': d.set_many takes a map or an array of [key, value] pairs, not {}",
@@ -230,11 +246,12 @@ pub(super) fn register_methods<S: Side>(engine: &mut Engine, side: S) {
     // `d.set_many(map)` or `d.set_many([[k, v], ...])`: one message per owner.
     engine.register_fn("set_many", move |ctx: NativeCallContext, d: &mut DistDict, items: Dynamic| -> Res<()> {
         let h = &d.handle;
-        let ops = entries(&s, h, items).map_err(|e| fail(&ctx, e))?;
+        let groups = entries(&s, h, items).map_err(|e| fail(&ctx, e))?;
         if spmd_here(&s, h) {
-            s.spmd(|l| spmd::write_many(l, h, ops)).expect("an engine")
+            let mine = groups.into_iter().flatten().collect();
+            s.spmd(|l| spmd::write_many(l, h, mine)).expect("an engine")
         } else {
-            s.link(|l| access::write_many(l, h, ops))
+            s.link(|l| access::write_groups(l, h, groups))
         }
         .map_err(|e| fail(&ctx, e))
     });
