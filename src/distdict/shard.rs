@@ -8,8 +8,12 @@
 //! keys go to their table, which is small enough (1/[`PARTS`] of the dict) to stay in
 //! cache while they do. Batches shorter than [`BATCH_MIN`] go key by key.
 //!
-//! The part is taken from hash bits the tables themselves do not use (they use the low
-//! bits for a slot and the top seven as a tag), so every part's table stays well spread.
+//! Within a part, a batch's keys go to the table in the order of their slots (the low
+//! bits of their hash), so the table is swept from one end to the other and the
+//! processor fetches its memory ahead; writes to one key keep their order (a stable
+//! sort). The part is taken from hash bits the tables themselves do not use (they use
+//! the low bits for a slot and the top seven as a tag), so every part's table stays well
+//! spread.
 
 use super::key::{Key, KeyHash};
 use super::slot::{AsKey, SlotKey, SlotValue};
@@ -24,14 +28,33 @@ pub const BATCH_MIN: usize = 2048;
 
 pub type Table = HashMap<SlotKey, SlotValue, KeyHash>;
 
-/// Which of the [`PARTS`] tables holds `k`.
-pub fn part_of(k: &dyn AsKey) -> usize {
-    (KeyHash::default().hash_one(k) >> 48) as usize % PARTS
+/// The hash `k` has in the tables.
+fn hash_of(k: &dyn AsKey) -> u64 {
+    KeyHash::default().hash_one(k)
 }
 
-/// A batch filed by part: each item with its position in the batch, in batch order.
+/// Which of the [`PARTS`] tables holds the key of hash `h`.
+fn part(h: u64) -> usize {
+    (h >> 48) as usize % PARTS
+}
+
+/// Which of the [`PARTS`] tables holds `k`.
+pub fn part_of(k: &dyn AsKey) -> usize {
+    part(hash_of(k))
+}
+
+/// The mask of slot numbers of a table that can hold `items` keys without growing.
+/// (The standard table keeps at most 7/8 of its slots full, in a power-of-two count;
+/// were that to change, batches would only go in a less favourable order.)
+fn slot_mask(items: usize) -> u64 {
+    let slots = if items < 8 { (items + 1).next_power_of_two() } else { (items * 8).div_ceil(7).next_power_of_two() };
+    slots as u64 - 1
+}
+
+/// A batch filed by part: each item with its position in the batch and its hash, in
+/// batch order.
 pub struct Split<T> {
-    pub parts: Vec<Vec<(u32, T)>>,
+    pub parts: Vec<Vec<(u32, u64, T)>>,
 }
 
 impl<T> Split<T> {
@@ -43,13 +66,21 @@ impl<T> Split<T> {
         key: impl Fn(&T) -> &SlotKey,
     ) -> Split<T> {
         let guess = items.len() / PARTS + items.len() / (4 * PARTS) + 4;
-        let mut parts: Vec<Vec<(u32, T)>> = (0..PARTS).map(|_| Vec::with_capacity(guess)).collect();
+        let mut parts: Vec<Vec<(u32, u64, T)>> = (0..PARTS).map(|_| Vec::with_capacity(guess)).collect();
         for (i, item) in items.enumerate() {
             let filed = compact(item);
-            parts[part_of(key(&filed))].push((i as u32, filed));
+            let h = hash_of(key(&filed));
+            parts[part(h)].push((i as u32, h, filed));
         }
         Split { parts }
     }
+}
+
+/// Puts a part's items in the order of their slots in `table` once it holds them too
+/// (stable: items of one key keep their order).
+pub fn in_slot_order<T>(items: &mut [(u32, u64, T)], table: &Table) {
+    let mask = slot_mask(table.capacity().max(table.len() + items.len()));
+    items.sort_by_key(|(_, h, _)| *h & mask);
 }
 
 /// One dict's part on this engine.
@@ -90,8 +121,9 @@ impl Shard {
         }
         let split = Split::new(keys.iter(), SlotKey::from_ref, |k| k);
         let mut out = vec![None; keys.len()];
-        for (table, part) in self.tables.iter().zip(split.parts) {
-            for (i, k) in part {
+        for (table, mut part) in self.tables.iter().zip(split.parts) {
+            in_slot_order(&mut part, table);
+            for (i, _, k) in part {
                 out[i as usize] = table.get(&k).map(SlotValue::to_value);
             }
         }

@@ -38,7 +38,7 @@ pub enum SlotKey {
 }
 
 /// A borrowed view of either kind of key: what hashing and equality look at.
-#[derive(PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq)]
 pub enum KeyRef<'a> {
     Bool(bool),
     Int(i64),
@@ -75,6 +75,32 @@ impl AsKey for SlotKey {
     }
 }
 
+/// A short string's hash input: its bytes zero-padded to 23, then its length, as three
+/// words (the same whether it comes from a message's key or from a slot).
+fn short_words(bytes: &[u8; INLINE], len: u8) -> [u64; 3] {
+    let mut b = [0u8; 24];
+    b[..INLINE].copy_from_slice(bytes);
+    b[23] = len;
+    let word = |i: usize| u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().expect("8 bytes"));
+    [word(0), word(1), word(2)]
+}
+
+impl Hash for KeyRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            KeyRef::Bool(b) => state.write_u64(*b as u64),
+            KeyRef::Int(i) => state.write_u64(1 << 62 ^ *i as u64),
+            KeyRef::Char(c) => state.write_u64(2 << 62 | *c as u64),
+            KeyRef::Str(s) if s.len() <= INLINE => {
+                let mut bytes = [0u8; INLINE];
+                bytes[..s.len()].copy_from_slice(s);
+                short_words(&bytes, s.len() as u8).iter().for_each(|w| state.write_u64(*w));
+            }
+            KeyRef::Str(s) => state.write(s),
+        }
+    }
+}
+
 impl Hash for dyn AsKey + '_ {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.key_ref().hash(state)
@@ -91,13 +117,25 @@ impl Eq for dyn AsKey + '_ {}
 
 impl Hash for SlotKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.key_ref().hash(state)
+        match self {
+            SlotKey::Short(n, bytes) => short_words(bytes, *n).iter().for_each(|w| state.write_u64(*w)),
+            other => other.key_ref().hash(state),
+        }
     }
 }
 
+/// Keys are equal when their views are: a string of up to [`INLINE`] bytes is always
+/// `Short` (zero-padded), a longer one always `Long`, so kinds can be compared as they are.
 impl PartialEq for SlotKey {
     fn eq(&self, other: &Self) -> bool {
-        self.key_ref() == other.key_ref()
+        match (self, other) {
+            (SlotKey::Short(n, a), SlotKey::Short(m, b)) => n == m && a == b,
+            (SlotKey::Long(a), SlotKey::Long(b)) => a == b,
+            (SlotKey::Int(a), SlotKey::Int(b)) => a == b,
+            (SlotKey::Bool(a), SlotKey::Bool(b)) => a == b,
+            (SlotKey::Char(a), SlotKey::Char(b)) => a == b,
+            _ => false,
+        }
     }
 }
 

@@ -12,7 +12,7 @@
 use super::key::{show, Key, KeyHash};
 use super::memory::{key_heap, show_bytes, value_heap, Budget, MemoryError};
 pub use super::shard::Shard;
-use super::shard::{part_of, Split, Table, BATCH_MIN};
+use super::shard::{in_slot_order, part_of, Split, Table, BATCH_MIN};
 use super::slot::{slot_bytes, SlotKey, SlotValue};
 use crate::protocol::{Value, WriteOp};
 use std::borrow::Cow;
@@ -232,11 +232,12 @@ impl Store {
         }
         let split = Split::new(ops.into_iter(), SlotOp::from, |op| &op.key);
         let mut errors = Vec::new();
-        for (table, part) in shard.tables.iter_mut().zip(split.parts) {
+        for (table, mut part) in shard.tables.iter_mut().zip(split.parts) {
             if table.is_empty() {
                 table.reserve(part.len());
             }
-            for (i, op) in part {
+            in_slot_order(&mut part, table);
+            for (i, _, op) in part {
                 if let Err(e) = totals.apply(table, &mut shard.bytes, op) {
                     errors.push((i, e));
                 }
