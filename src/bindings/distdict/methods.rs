@@ -59,7 +59,7 @@ fn entries<S: Side>(side: &S, h: &Handle, items: Dynamic) -> Result<Vec<Vec<Writ
         let share = map.len() / h.engines + map.len() / (8 * h.engines);
         groups.lists.iter_mut().for_each(|g| g.reserve(share));
         for (k, v) in map.iter() {
-            groups.set(Key::Str(k.to_string()), v)?;
+            groups.set(Key::Str(k.as_str().to_owned()), v)?;
         }
         return Ok(groups.lists);
     }

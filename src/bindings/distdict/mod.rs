@@ -109,7 +109,7 @@ pub(super) fn describe(d: &Dynamic) -> String {
 /// A script value as a key: strings, integers, booleans and characters.
 pub fn key_of(h: &Handle, d: &Dynamic) -> Result<Key, DictError> {
     if let Ok(s) = d.as_immutable_string_ref() {
-        return Ok(Key::Str(s.to_string()));
+        return Ok(Key::Str(s.as_str().to_owned()));
     }
     if let Ok(i) = d.as_int() {
         return Ok(Key::Int(i));
