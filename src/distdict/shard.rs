@@ -120,14 +120,17 @@ impl Shard {
             return keys.iter().map(|k| self.get(k)).collect();
         }
         let split = Split::new(keys.iter(), SlotKey::from_ref, |k| k);
-        let mut out = vec![None; keys.len()];
+        // Found values are noted in batch order as references first (storing one out of
+        // order drops nothing, so it does not wait to read what it replaces), then
+        // become message values in one sweep.
+        let mut found: Vec<Option<&SlotValue>> = vec![None; keys.len()];
         for (table, mut part) in self.tables.iter().zip(split.parts) {
             in_slot_order(&mut part, table);
             for (i, _, k) in part {
-                out[i as usize] = table.get(&k).map(SlotValue::to_value);
+                found[i as usize] = table.get(&k);
             }
         }
-        out
+        found.into_iter().map(|v| v.map(SlotValue::to_value)).collect()
     }
 
     pub fn contains(&self, k: &Key) -> bool {
