@@ -267,7 +267,7 @@ mod tests {
 
     #[test]
     fn a_table_of_slot_keys_is_asked_with_message_keys() {
-        let keys = vec![
+        let keys = [
             Key::Str(String::new()),
             Key::Str("k0_123".into()),
             Key::Str("x".repeat(INLINE)),

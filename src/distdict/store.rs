@@ -153,7 +153,13 @@ impl Totals<'_> {
     }
 
     /// `d.add(key, amount)`, from 0 for a new key.
-    fn add(&mut self, table: &mut Table, bytes: &mut usize, key: SlotKey, amount: &SlotValue) -> Result<(), WriteError> {
+    fn add(
+        &mut self,
+        table: &mut Table,
+        bytes: &mut usize,
+        key: SlotKey,
+        amount: &SlotValue,
+    ) -> Result<(), WriteError> {
         let sum = |key: &SlotKey, current: Option<&SlotValue>| {
             let current = current.map(|v| match v {
                 SlotValue::Boxed(v) => Cow::Borrowed(&**v),
