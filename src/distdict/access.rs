@@ -9,6 +9,7 @@
 //! writes buffered for it go first, which keeps one engine's operations in order.
 
 use super::key::{by_owner, owner, show, Key};
+use super::store::SlotOp;
 use super::{DictError, Handle, Link, Outcome};
 use crate::protocol::{DictAnswer, DictFailure, DictMsg, DictOp, DictStatus, Peer, Value, WriteOp};
 
@@ -200,7 +201,7 @@ fn write_buffered(
 }
 
 /// Applies writes this engine owns; the first refusal is the error.
-fn write_local(link: &mut dyn Link, h: &Handle, ops: Vec<WriteOp>) -> Result<(), DictError> {
+fn write_local<O: Into<SlotOp>>(link: &mut dyn Link, h: &Handle, ops: Vec<O>) -> Result<(), DictError> {
     let node = link.node().expect("an engine");
     match node.apply_local(h.id, ops) {
         (_, None) => Ok(()),
@@ -232,11 +233,21 @@ pub fn write_many(link: &mut dyn Link, h: &Handle, ops: Vec<WriteOp>) -> Result<
     for op in ops {
         groups[owner(key_of(&op), h.engines)].push(op);
     }
-    write_groups(link, h, groups)
+    let mine = match engine_id(link) {
+        Some(me) => std::mem::take(&mut groups[me]),
+        None => vec![],
+    };
+    write_groups(link, h, groups, mine)
 }
 
-/// [`write_many`] of writes already grouped by owner (`groups[e]` for engine `e`).
-pub fn write_groups(link: &mut dyn Link, h: &Handle, groups: Vec<Vec<WriteOp>>) -> Result<(), DictError> {
+/// [`write_many`] of writes already grouped by owner: `groups[e]` for engine `e`, and the
+/// writes this engine owns in the tables' form (`local`, empty at the console).
+pub fn write_groups<O: Into<SlotOp>>(
+    link: &mut dyn Link,
+    h: &Handle,
+    groups: Vec<Vec<WriteOp>>,
+    local: Vec<O>,
+) -> Result<(), DictError> {
     check_refused(link, h)?;
     let mut groups: Vec<(usize, Vec<WriteOp>)> =
         groups.into_iter().enumerate().filter(|(_, g)| !g.is_empty()).collect();
@@ -245,9 +256,12 @@ pub fn write_groups(link: &mut dyn Link, h: &Handle, groups: Vec<Vec<WriteOp>>) 
     for (o, ops) in groups {
         write_buffered(link, h, o, ops, true)?;
     }
-    match mine {
-        Some(ops) => write_local(link, h, ops),
-        None => Ok(()),
+    if let Some(ops) = mine {
+        write_local(link, h, ops)?;
+    }
+    match local.is_empty() {
+        true => Ok(()),
+        false => write_local(link, h, local),
     }
 }
 

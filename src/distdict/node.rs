@@ -9,7 +9,7 @@
 use super::memory::Budget;
 use super::outbox::Outbox;
 use super::registry::Registry;
-use super::store::Store;
+use super::store::{SlotOp, Store};
 use super::Outcome;
 use crate::protocol::{DictAnswer, DictFailure, DictMsg, DictOp, DictStatus, Peer, WriteOp};
 use std::collections::HashMap;
@@ -213,7 +213,7 @@ impl Node {
     }
 
     /// Applies writes this engine owns: (how many were refused, why the first was).
-    pub fn apply_local(&mut self, dict: u64, ops: Vec<WriteOp>) -> (u64, Option<String>) {
+    pub fn apply_local<O: Into<SlotOp>>(&mut self, dict: u64, ops: Vec<O>) -> (u64, Option<String>) {
         let (mut count, mut first) = (0, None);
         let applied = self.store.apply_all(dict, ops, |e| {
             count += 1;

@@ -153,7 +153,7 @@ impl From<Key> for SlotKey {
             Key::Bool(b) => SlotKey::Bool(b),
             Key::Int(i) => SlotKey::Int(i),
             Key::Char(c) => SlotKey::Char(c),
-            Key::Str(s) if s.len() <= INLINE => SlotKey::from_ref(&Key::Str(s)),
+            Key::Str(s) if s.len() <= INLINE => SlotKey::of_str(&s),
             Key::Str(s) => SlotKey::Long(s.into_boxed_str()),
         }
     }
@@ -163,13 +163,19 @@ impl SlotKey {
     /// The compact form of a key that stays where it is.
     pub fn from_ref(k: &Key) -> SlotKey {
         match k {
-            Key::Str(s) if s.len() <= INLINE => {
-                let mut bytes = [0u8; INLINE];
-                bytes[..s.len()].copy_from_slice(s.as_bytes());
-                SlotKey::Short(s.len() as u8, bytes)
-            }
-            Key::Str(s) => SlotKey::Long(s.as_str().into()),
+            Key::Str(s) => SlotKey::of_str(s),
             other => SlotKey::from(other.clone()),
+        }
+    }
+
+    /// The string key `s` (copied in place if short, so nothing is allocated).
+    pub fn of_str(s: &str) -> SlotKey {
+        if s.len() <= INLINE {
+            let mut bytes = [0u8; INLINE];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            SlotKey::Short(s.len() as u8, bytes)
+        } else {
+            SlotKey::Long(s.into())
         }
     }
 

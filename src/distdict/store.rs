@@ -20,10 +20,17 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 /// A write in the form the tables hold: a set, or an add of `value`.
-struct SlotOp {
+pub struct SlotOp {
     key: SlotKey,
     value: SlotValue,
     add: bool,
+}
+
+impl SlotOp {
+    /// `d[key] = value`.
+    pub fn set(key: SlotKey, value: SlotValue) -> SlotOp {
+        SlotOp { key, value, add: false }
+    }
 }
 
 impl From<WriteOp> for SlotOp {
@@ -217,10 +224,10 @@ impl Store {
     /// Applies writes to dict `id` in order, handing each refused one to `refused` (in
     /// the order of `ops`). An error if this engine has no part of the dict (then nothing
     /// is applied).
-    pub fn apply_all(
+    pub fn apply_all<O: Into<SlotOp>>(
         &mut self,
         id: u64,
-        ops: Vec<WriteOp>,
+        ops: Vec<O>,
         mut refused: impl FnMut(WriteError),
     ) -> Result<(), WriteError> {
         let shard = self.shards.get_mut(&id).ok_or(WriteError::UnknownDict)?;
@@ -228,7 +235,7 @@ impl Store {
             Totals { engine: self.engine, held: &mut self.held, keys: &mut self.keys, budget: &mut self.budget };
         if ops.len() < BATCH_MIN {
             for op in ops {
-                let op = SlotOp::from(op);
+                let op: SlotOp = op.into();
                 let table = &mut shard.tables[part_of(&op.key)];
                 if let Err(e) = totals.apply(table, &mut shard.bytes, op) {
                     refused(e);
@@ -236,7 +243,7 @@ impl Store {
             }
             return Ok(());
         }
-        let split = Split::new(ops.into_iter(), SlotOp::from, |op| &op.key);
+        let split = Split::new(ops.into_iter(), O::into, |op: &SlotOp| &op.key);
         let mut errors = Vec::new();
         for (table, mut part) in shard.tables.iter_mut().zip(split.parts) {
             if table.is_empty() {

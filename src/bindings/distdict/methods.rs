@@ -2,10 +2,12 @@
 //! same way for engines and the console through [`Side`].
 
 use super::{
-    amount_of, describe, fail, incoming, key_of, key_to_dynamic, lookup, spmd_here, value_of, write, DistDict, Res,
-    Side,
+    amount_of, describe, fail, incoming, key_of, key_to_dynamic, lookup, spmd_here, value_of, value_with, write,
+    DistDict, Res, Side,
 };
-use crate::distdict::key::owner;
+use crate::distdict::key::{owner, show, str_owner};
+use crate::distdict::slot::SlotKey;
+use crate::distdict::store::SlotOp;
 use crate::distdict::{access, spmd, DictError, Handle, Key};
 use crate::protocol::{Peer, Value, WriteOp};
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
@@ -26,42 +28,68 @@ fn index_set<S: Side>(ctx: &NativeCallContext, side: &S, d: &DistDict, k: Dynami
     write(side, h, WriteOp::Set { key, value }).map_err(|e| fail(ctx, e))
 }
 
-/// Writes grouped by owner: one list per engine.
+/// Writes grouped by owner: one list per other engine, and this engine's own writes in
+/// the tables' form (its keys are never made into message keys).
 struct Groups<'a> {
     h: &'a Handle,
     lists: Vec<Vec<WriteOp>>,
-    /// In SPMD mode, the engine whose keys are kept (the others are skipped).
-    only: Option<usize>,
+    local: Vec<SlotOp>,
+    /// This engine (none at the console).
+    me: Option<usize>,
+    /// SPMD mode: only this engine's keys are kept (the others are skipped).
+    spmd: bool,
 }
 
 impl Groups<'_> {
+    /// Whether a key of owner `o` is kept.
+    fn keeps(&self, o: usize) -> bool {
+        !self.spmd || self.me == Some(o)
+    }
+
     /// `d[key] = v`, filed under the key's owner (the value converted only if kept).
     fn set(&mut self, key: Key, v: &Dynamic) -> Result<(), DictError> {
         let o = owner(&key, self.h.engines);
-        if self.only.is_none_or(|me| me == o) {
+        if self.keeps(o) {
             let value = value_of(self.h, &key, v)?;
-            self.lists[o].push(WriteOp::Set { key, value });
+            match self.me == Some(o) {
+                true => self.local.push(SlotOp::set(key.into(), value.into())),
+                false => self.lists[o].push(WriteOp::Set { key, value }),
+            }
+        }
+        Ok(())
+    }
+
+    /// `d[k] = v` for a string key `k`, made into a message key only if another owns it.
+    fn set_str(&mut self, k: &str, v: &Dynamic) -> Result<(), DictError> {
+        let o = str_owner(k, self.h.engines);
+        if self.keeps(o) {
+            let value = value_with(self.h, || show(&Key::Str(k.to_owned())), v)?;
+            match self.me == Some(o) {
+                true => self.local.push(SlotOp::set(SlotKey::of_str(k), value.into())),
+                false => self.lists[o].push(WriteOp::Set { key: Key::Str(k.to_owned()), value }),
+            }
         }
         Ok(())
     }
 }
 
 /// `set_many` entries, a map or an array of `[key, value]` pairs, converted and grouped
-/// by owner in one pass: one list of writes per engine. In SPMD mode only the keys this
-/// engine owns are kept.
-fn entries<S: Side>(side: &S, h: &Handle, items: Dynamic) -> Result<Vec<Vec<WriteOp>>, DictError> {
-    let only = match side.link(|l| l.me()) {
-        Peer::Engine(me) if spmd_here(side, h) => Some(me),
-        _ => None,
+/// by owner in one pass. In SPMD mode only the keys this engine owns are kept.
+fn entries<'a, S: Side>(side: &S, h: &'a Handle, items: Dynamic) -> Result<Groups<'a>, DictError> {
+    let me = match side.link(|l| l.me()) {
+        Peer::Engine(me) => Some(me),
+        Peer::Console => None,
     };
-    let mut groups = Groups { h, lists: (0..h.engines).map(|_| Vec::new()).collect(), only };
+    let lists = (0..h.engines).map(|_| Vec::new()).collect();
+    let mut groups = Groups { h, lists, local: Vec::new(), me, spmd: spmd_here(side, h) };
     if let Some(map) = items.read_lock::<Map>() {
         let share = map.len() / h.engines + map.len() / (8 * h.engines);
         groups.lists.iter_mut().for_each(|g| g.reserve(share));
+        groups.local.reserve(share);
         for (k, v) in map.iter() {
-            groups.set(Key::Str(k.as_str().to_owned()), v)?;
+            groups.set_str(k, v)?;
         }
-        return Ok(groups.lists);
+        return Ok(groups);
     }
     if let Some(pairs) = items.read_lock::<Array>() {
         for (i, pair) in pairs.iter().enumerate() {
@@ -76,7 +104,7 @@ fn entries<S: Side>(side: &S, h: &Handle, items: Dynamic) -> Result<Vec<Vec<Writ
             let [k, v] = p.as_slice() else { return Err(bad()) };
             groups.set(key_of(h, k)?, v)?;
         }
-        return Ok(groups.lists);
+        return Ok(groups);
     }
     Err(DictError::Usage(format!(
         "dict '{}': d.set_many takes a map or an array of [key, value] pairs, not {}",
@@ -246,12 +274,11 @@ pub(super) fn register_methods<S: Side>(engine: &mut Engine, side: S) {
     // `d.set_many(map)` or `d.set_many([[k, v], ...])`: one message per owner.
     engine.register_fn("set_many", move |ctx: NativeCallContext, d: &mut DistDict, items: Dynamic| -> Res<()> {
         let h = &d.handle;
-        let groups = entries(&s, h, items).map_err(|e| fail(&ctx, e))?;
-        if spmd_here(&s, h) {
-            let mine = groups.into_iter().flatten().collect();
-            s.spmd(|l| spmd::write_many(l, h, mine)).expect("an engine")
+        let Groups { lists, local, spmd, .. } = entries(&s, h, items).map_err(|e| fail(&ctx, e))?;
+        if spmd {
+            s.spmd(|l| spmd::write_local(l, h, local)).expect("an engine")
         } else {
-            s.link(|l| access::write_groups(l, h, groups))
+            s.link(|l| access::write_groups(l, h, lists, local))
         }
         .map_err(|e| fail(&ctx, e))
     });

@@ -133,9 +133,14 @@ pub(super) fn key_to_dynamic(k: Key) -> Dynamic {
 }
 
 pub(super) fn value_of(h: &Handle, key: &Key, d: &Dynamic) -> Result<Value, DictError> {
+    value_with(h, || crate::distdict::key::show(key), d)
+}
+
+/// [`value_of`] for a key that is shown by `shown` if the value cannot travel.
+pub(super) fn value_with(h: &Handle, shown: impl FnOnce() -> String, d: &Dynamic) -> Result<Value, DictError> {
     convert::to_value(d).map_err(|e| DictError::CannotTravel {
         dict: h.name.to_string(),
-        key: crate::distdict::key::show(key),
+        key: shown(),
         why: e.to_string(),
     })
 }
