@@ -9,6 +9,7 @@
 //! writes buffered for it go first, which keeps one engine's operations in order.
 
 use super::key::{by_owner, owner, show, Key};
+use super::store::SlotOp;
 use super::{DictError, Handle, Link, Outcome};
 use crate::protocol::{DictAnswer, DictFailure, DictMsg, DictOp, DictStatus, Peer, Value, WriteOp};
 
@@ -200,11 +201,8 @@ fn write_buffered(
 }
 
 /// Applies writes this engine owns; the first refusal is the error.
-fn write_local(link: &mut dyn Link, h: &Handle, ops: Vec<WriteOp>) -> Result<(), DictError> {
+fn write_local<O: Into<SlotOp>>(link: &mut dyn Link, h: &Handle, ops: Vec<O>) -> Result<(), DictError> {
     let node = link.node().expect("an engine");
-    if ops.len() > 1 {
-        node.store.reserve(h.id, ops.len());
-    }
     match node.apply_local(h.id, ops) {
         (_, None) => Ok(()),
         (count, Some(first)) => Err(DictError::Refused { dict: h.name.to_string(), count, first }),
@@ -230,12 +228,27 @@ pub fn write(link: &mut dyn Link, h: &Handle, op: WriteOp) -> Result<(), DictErr
 
 /// `d.set_many(..)`: one message per owner; this engine's own keys are stored meanwhile.
 pub fn write_many(link: &mut dyn Link, h: &Handle, ops: Vec<WriteOp>) -> Result<(), DictError> {
-    check_refused(link, h)?;
     let share = if ops.len() < 256 { 0 } else { ops.len() / h.engines + ops.len() / (8 * h.engines) };
     let mut groups: Vec<Vec<WriteOp>> = (0..h.engines).map(|_| Vec::with_capacity(share)).collect();
     for op in ops {
         groups[owner(key_of(&op), h.engines)].push(op);
     }
+    let mine = match engine_id(link) {
+        Some(me) => std::mem::take(&mut groups[me]),
+        None => vec![],
+    };
+    write_groups(link, h, groups, mine)
+}
+
+/// [`write_many`] of writes already grouped by owner: `groups[e]` for engine `e`, and the
+/// writes this engine owns in the tables' form (`local`, empty at the console).
+pub fn write_groups<O: Into<SlotOp>>(
+    link: &mut dyn Link,
+    h: &Handle,
+    groups: Vec<Vec<WriteOp>>,
+    local: Vec<O>,
+) -> Result<(), DictError> {
+    check_refused(link, h)?;
     let mut groups: Vec<(usize, Vec<WriteOp>)> =
         groups.into_iter().enumerate().filter(|(_, g)| !g.is_empty()).collect();
     let Some(me) = engine_id(link) else { return write_acked(link, h, groups) };
@@ -243,9 +256,12 @@ pub fn write_many(link: &mut dyn Link, h: &Handle, ops: Vec<WriteOp>) -> Result<
     for (o, ops) in groups {
         write_buffered(link, h, o, ops, true)?;
     }
-    match mine {
-        Some(ops) => write_local(link, h, ops),
-        None => Ok(()),
+    if let Some(ops) = mine {
+        write_local(link, h, ops)?;
+    }
+    match local.is_empty() {
+        true => Ok(()),
+        false => write_local(link, h, local),
     }
 }
 
@@ -261,7 +277,8 @@ pub fn get_many(link: &mut dyn Link, h: &Handle, keys: Vec<Key>) -> Result<Vec<O
         ops.push((o, DictOp::Get { keys }));
     }
     let mut out: Vec<Option<Value>> = vec![None; n];
-    for (pos, answer) in positions.into_iter().zip(ask_many(link, h, ops)?) {
+    let answers = ask_many(link, h, ops)?;
+    for (pos, answer) in positions.into_iter().zip(answers) {
         match answer {
             DictAnswer::Values(values) if values.len() == pos.len() => {
                 for (i, v) in pos.into_iter().zip(values) {

@@ -46,6 +46,11 @@ pub fn owner(key: &Key, engines: usize) -> usize {
     (hash(key) % engines.max(1) as u64) as usize
 }
 
+/// The owner of the string key `s` (the same as `owner(&Key::Str(s))`, without making it).
+pub fn str_owner(s: &str, engines: usize) -> usize {
+    (mix(fnv1a(fnv1a(FNV_OFFSET, &[3]), s.as_bytes())) % engines.max(1) as u64) as usize
+}
+
 /// Keys grouped by owner, each with the keys' positions in `keys`: one group per engine
 /// (batch calls send one message per owner).
 pub fn by_owner(keys: Vec<Key>, engines: usize) -> Vec<(Vec<usize>, Vec<Key>)> {
@@ -134,6 +139,9 @@ mod tests {
         assert_eq!(hash(&Key::Str("a".into())), 0x66d9_f1db_cfd3_d5f5);
         assert_eq!(hash(&Key::Int(0)), 0x2bd2_f3b4_ca8a_517b);
         assert_eq!(owner(&Key::Str("words".into()), 7), (hash(&Key::Str("words".into())) % 7) as usize);
+        for s in ["", "words", "k1_123456", "héllo"] {
+            assert_eq!(str_owner(s, 7), owner(&Key::Str(s.into()), 7));
+        }
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub mod memory;
 pub mod node;
 pub mod outbox;
 pub mod registry;
+pub mod shard;
+pub mod slot;
 pub mod spmd;
 pub mod store;
 

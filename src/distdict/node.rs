@@ -9,7 +9,7 @@
 use super::memory::Budget;
 use super::outbox::Outbox;
 use super::registry::Registry;
-use super::store::Store;
+use super::store::{SlotOp, Store};
 use super::Outcome;
 use crate::protocol::{DictAnswer, DictFailure, DictMsg, DictOp, DictStatus, Peer, WriteOp};
 use std::collections::HashMap;
@@ -128,9 +128,6 @@ impl Node {
         if ops.is_empty() {
             return;
         }
-        if ops.len() > 1 {
-            self.store.reserve(dict, ops.len());
-        }
         let refusals = &mut self.refusals;
         let applied = self.store.apply_all(dict, ops, |e| refusals.entry(from).or_default().note(dict, e.to_string()));
         if applied.is_err() {
@@ -188,7 +185,7 @@ impl Node {
         }
         let shard = self.store.shard(dict).ok_or(DictFailure::UnknownDict)?;
         Ok(match op {
-            DictOp::Get { keys } => DictAnswer::Values(keys.iter().map(|k| shard.get(k).cloned()).collect()),
+            DictOp::Get { keys } => DictAnswer::Values(shard.get_many(&keys)),
             DictOp::Contains { key } => DictAnswer::Flag(shard.contains(&key)),
             DictOp::Len => DictAnswer::Count(shard.len() as u64),
             DictOp::Entries { values: false } => DictAnswer::Keys(shard.keys()),
@@ -216,7 +213,7 @@ impl Node {
     }
 
     /// Applies writes this engine owns: (how many were refused, why the first was).
-    pub fn apply_local(&mut self, dict: u64, ops: Vec<WriteOp>) -> (u64, Option<String>) {
+    pub fn apply_local<O: Into<SlotOp>>(&mut self, dict: u64, ops: Vec<O>) -> (u64, Option<String>) {
         let (mut count, mut first) = (0, None);
         let applied = self.store.apply_all(dict, ops, |e| {
             count += 1;

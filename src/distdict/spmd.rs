@@ -10,6 +10,7 @@
 
 use super::access::{failure, merge_items, merge_keys};
 use super::key::{by_owner, owner, show, Key};
+use super::store::SlotOp;
 use super::{DictError, Handle, SpmdLink};
 use crate::protocol::{DictAnswer, DictMsg, DictOp, Peer, Value, WriteOp};
 
@@ -108,6 +109,15 @@ pub fn write_many(link: &mut dyn SpmdLink, h: &Handle, ops: Vec<WriteOp>) -> Res
         })
         .collect();
     match link.node().expect("an engine").apply_local(h.id, mine) {
+        (_, None) => Ok(()),
+        (count, Some(first)) => Err(DictError::Refused { dict: h.name.to_string(), count, first }),
+    }
+}
+
+/// Writes of keys this engine owns, already in the tables' form (`set_many`).
+pub fn write_local(link: &mut dyn SpmdLink, h: &Handle, ops: Vec<SlotOp>) -> Result<(), DictError> {
+    link.ticket(h)?;
+    match link.node().expect("an engine").apply_local(h.id, ops) {
         (_, None) => Ok(()),
         (count, Some(first)) => Err(DictError::Refused { dict: h.name.to_string(), count, first }),
     }

@@ -3,54 +3,42 @@
 //! [`Store`] is plain data: it applies writes and answers questions about keys this
 //! engine owns; it sends nothing and knows no other engine. Every write that makes the
 //! store grow passes the engine's [`Budget`] first, so a refused write changes nothing.
+//! Tables hold keys and values in their compact forms ([`slot`](super::slot)), and are
+//! asked with the keys messages carry. A batch of writes is applied part by part
+//! ([`shard`](super::shard)): writes to one key keep their order, and refusals are
+//! reported in the batch's order; when a batch crosses the memory budget, which of its
+//! new keys are refused follows the parts' order rather than the batch's.
 
 use super::key::{show, Key, KeyHash};
-use super::memory::{entry_bytes, key_heap, show_bytes, value_heap, Budget, MemoryError};
+use super::memory::{key_heap, show_bytes, value_heap, Budget, MemoryError};
+pub use super::shard::Shard;
+use super::shard::{in_slot_order, part_of, Split, Table, BATCH_MIN};
+use super::slot::{slot_bytes, SlotKey, SlotValue};
 use crate::protocol::{Value, WriteOp};
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-/// One dict's part on this engine.
-#[derive(Default)]
-pub struct Shard {
-    map: HashMap<Key, Value, KeyHash>,
-    bytes: usize,
+/// A write in the form the tables hold: a set, or an add of `value`.
+pub struct SlotOp {
+    key: SlotKey,
+    value: SlotValue,
+    add: bool,
 }
 
-impl Shard {
-    pub fn len(&self) -> usize {
-        self.map.len()
+impl SlotOp {
+    /// `d[key] = value`.
+    pub fn set(key: SlotKey, value: SlotValue) -> SlotOp {
+        SlotOp { key, value, add: false }
     }
+}
 
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    /// Approximate memory this part takes.
-    pub fn bytes(&self) -> usize {
-        self.bytes
-    }
-
-    pub fn get(&self, k: &Key) -> Option<&Value> {
-        self.map.get(k)
-    }
-
-    pub fn contains(&self, k: &Key) -> bool {
-        self.map.contains_key(k)
-    }
-
-    /// This part's keys, in key order.
-    pub fn keys(&self) -> Vec<Key> {
-        let mut keys: Vec<Key> = self.map.keys().cloned().collect();
-        keys.sort_unstable();
-        keys
-    }
-
-    /// This part's entries, in key order.
-    pub fn items(&self) -> Vec<(Key, Value)> {
-        let mut refs: Vec<(&Key, &Value)> = self.map.iter().collect();
-        refs.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        refs.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+impl From<WriteOp> for SlotOp {
+    fn from(op: WriteOp) -> SlotOp {
+        match op {
+            WriteOp::Set { key, value } => SlotOp { key: key.into(), value: value.into(), add: false },
+            WriteOp::Add { key, amount } => SlotOp { key: key.into(), value: amount.into(), add: true },
+        }
     }
 }
 
@@ -128,55 +116,80 @@ struct Totals<'a> {
 
 impl Totals<'_> {
     /// Admits growth from `old` to `new` bytes for `key`, or says why not.
-    fn admit(&mut self, key: &Key, old: usize, new: usize) -> Result<(), WriteError> {
+    fn admit(&mut self, key: &SlotKey, old: usize, new: usize) -> Result<(), WriteError> {
         if new > old {
             if let Err(error) = self.budget.admit(*self.held, new - old) {
-                let held_keys = *self.keys;
-                return Err(WriteError::Memory { engine: self.engine, key: show(key), bytes: new, held_keys, error });
+                let (held_keys, key) = (*self.keys, show(&key.to_key()));
+                return Err(WriteError::Memory { engine: self.engine, key, bytes: new, held_keys, error });
             }
         }
         Ok(())
     }
 
-    fn grow(&mut self, shard: &mut Shard, old: usize, new: usize) {
-        shard.bytes = shard.bytes + new - old;
+    fn grow(&mut self, bytes: &mut usize, old: usize, new: usize) {
+        *bytes = *bytes + new - old;
         *self.held = *self.held + new - old;
     }
 
-    /// `d[key] = value` in `shard`: one lookup; a refused write changes nothing.
-    fn set(&mut self, shard: &mut Shard, key: Key, value: Value) -> Result<(), WriteError> {
-        let new = entry_bytes(&key, &value);
-        match shard.map.entry(key) {
+    /// One write to `table`, a table of the part whose memory is `bytes`.
+    fn apply(&mut self, table: &mut Table, bytes: &mut usize, op: SlotOp) -> Result<(), WriteError> {
+        match op.add {
+            false => self.set(table, bytes, op.key, op.value),
+            true => self.add(table, bytes, op.key, &op.value),
+        }
+    }
+
+    /// `d[key] = value`: one lookup; a refused write changes nothing.
+    fn set(&mut self, table: &mut Table, bytes: &mut usize, key: SlotKey, value: SlotValue) -> Result<(), WriteError> {
+        let new = slot_bytes(&key, &value);
+        match table.entry(key) {
             Entry::Occupied(mut e) => {
-                let old = entry_bytes(e.key(), e.get());
+                let old = slot_bytes(e.key(), e.get());
                 self.admit(e.key(), old, new)?;
                 e.insert(value);
-                self.grow(shard, old, new);
+                self.grow(bytes, old, new);
             }
             Entry::Vacant(e) => {
                 self.admit(e.key(), 0, new)?;
                 e.insert(value);
                 *self.keys += 1;
-                self.grow(shard, 0, new);
+                self.grow(bytes, 0, new);
             }
         }
         Ok(())
     }
 
-    /// `d.add(key, amount)` in `shard`, from 0 for a new key.
-    fn add(&mut self, shard: &mut Shard, key: Key, amount: &Value) -> Result<(), WriteError> {
-        match shard.map.entry(key) {
+    /// `d.add(key, amount)`, from 0 for a new key.
+    fn add(
+        &mut self,
+        table: &mut Table,
+        bytes: &mut usize,
+        key: SlotKey,
+        amount: &SlotValue,
+    ) -> Result<(), WriteError> {
+        let sum = |key: &SlotKey, current: Option<&SlotValue>| {
+            let current = current.map(|v| match v {
+                SlotValue::Boxed(v) => Cow::Borrowed(&**v),
+                scalar => Cow::Owned(scalar.to_value()),
+            });
+            add_numbers(&key.to_key(), current.as_deref(), &amount.to_value()).map(SlotValue::from)
+        };
+        match table.entry(key) {
             Entry::Occupied(mut e) => {
-                let sum = add_numbers(e.key(), Some(e.get()), amount)?;
-                e.insert(sum);
+                let total = match (e.get(), amount) {
+                    (SlotValue::Int(a), SlotValue::Int(b)) if a.checked_add(*b).is_some() => SlotValue::Int(a + b),
+                    (SlotValue::Float(a), SlotValue::Float(b)) => SlotValue::Float(a + b),
+                    (current, _) => sum(e.key(), Some(current))?,
+                };
+                e.insert(total);
             }
             Entry::Vacant(e) => {
-                let value = add_numbers(e.key(), None, amount)?;
-                let new = entry_bytes(e.key(), &value);
+                let value = sum(e.key(), None)?;
+                let new = slot_bytes(e.key(), &value);
                 self.admit(e.key(), 0, new)?;
                 e.insert(value);
                 *self.keys += 1;
-                self.grow(shard, 0, new);
+                self.grow(bytes, 0, new);
             }
         }
         Ok(())
@@ -208,40 +221,50 @@ impl Store {
         self.held
     }
 
-    /// Makes room for `additional` more keys of dict `id`.
-    pub fn reserve(&mut self, id: u64, additional: usize) {
-        if let Some(s) = self.shards.get_mut(&id) {
-            s.map.reserve(additional);
-        }
-    }
-
-    /// Applies writes to dict `id` in order, handing each refused one to `refused`. An
-    /// error if this engine has no part of the dict (then nothing is applied).
-    pub fn apply_all(
+    /// Applies writes to dict `id` in order, handing each refused one to `refused` (in
+    /// the order of `ops`). An error if this engine has no part of the dict (then nothing
+    /// is applied).
+    pub fn apply_all<O: Into<SlotOp>>(
         &mut self,
         id: u64,
-        ops: impl IntoIterator<Item = WriteOp>,
+        ops: Vec<O>,
         mut refused: impl FnMut(WriteError),
     ) -> Result<(), WriteError> {
         let shard = self.shards.get_mut(&id).ok_or(WriteError::UnknownDict)?;
         let mut totals =
             Totals { engine: self.engine, held: &mut self.held, keys: &mut self.keys, budget: &mut self.budget };
-        for op in ops {
-            let done = match op {
-                WriteOp::Set { key, value } => totals.set(shard, key, value),
-                WriteOp::Add { key, amount } => totals.add(shard, key, &amount),
-            };
-            if let Err(e) = done {
-                refused(e);
+        if ops.len() < BATCH_MIN {
+            for op in ops {
+                let op: SlotOp = op.into();
+                let table = &mut shard.tables[part_of(&op.key)];
+                if let Err(e) = totals.apply(table, &mut shard.bytes, op) {
+                    refused(e);
+                }
+            }
+            return Ok(());
+        }
+        let split = Split::new(ops.into_iter(), O::into, |op: &SlotOp| &op.key);
+        let mut errors = Vec::new();
+        for (table, mut part) in shard.tables.iter_mut().zip(split.parts) {
+            if table.is_empty() {
+                table.reserve(part.len());
+            }
+            in_slot_order(&mut part, table);
+            for (i, _, op) in part {
+                if let Err(e) = totals.apply(table, &mut shard.bytes, op) {
+                    errors.push((i, e));
+                }
             }
         }
+        errors.sort_by_key(|(i, _)| *i);
+        errors.into_iter().for_each(|(_, e)| refused(e));
         Ok(())
     }
 
     /// Applies one write.
     pub fn apply(&mut self, id: u64, op: WriteOp) -> Result<(), WriteError> {
         let mut error = None;
-        self.apply_all(id, [op], |e| error = Some(e))?;
+        self.apply_all(id, vec![op], |e| error = Some(e))?;
         error.map_or(Ok(()), Err)
     }
 
@@ -258,12 +281,12 @@ impl Store {
     /// Removes `key`; its value if it was there.
     pub fn remove(&mut self, id: u64, key: &Key) -> Result<Option<Value>, WriteError> {
         let shard = self.shards.get_mut(&id).ok_or(WriteError::UnknownDict)?;
-        let Some((k, v)) = shard.map.remove_entry(key) else { return Ok(None) };
-        let bytes = entry_bytes(&k, &v);
+        let Some((k, v)) = shard.remove(key) else { return Ok(None) };
+        let bytes = slot_bytes(&k, &v);
         shard.bytes -= bytes;
         self.held -= bytes;
         self.keys -= 1;
-        Ok(Some(v))
+        Ok(Some(v.into_value()))
     }
 
     /// Removes every key of dict `id` held here.
@@ -321,8 +344,8 @@ mod tests {
         s.add(1, k("x"), &Value::Float(0.5)).unwrap();
         s.add(1, k("x"), &Value::Int(1)).unwrap();
         let shard = s.shard(1).unwrap();
-        assert_eq!(shard.get(&k("n")), Some(&Value::Int(5)));
-        assert_eq!(shard.get(&k("x")), Some(&Value::Float(1.5)));
+        assert_eq!(shard.get(&k("n")), Some(Value::Int(5)));
+        assert_eq!(shard.get(&k("x")), Some(Value::Float(1.5)));
         s.set(1, k("s"), Value::Str("text".into())).unwrap();
         assert_eq!(
             s.add(1, k("s"), &Value::Int(1)).unwrap_err().to_string(),

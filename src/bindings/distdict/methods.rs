@@ -2,11 +2,14 @@
 //! same way for engines and the console through [`Side`].
 
 use super::{
-    amount_of, describe, fail, incoming, key_of, key_to_dynamic, lookup, spmd_here, value_of, write, DistDict, Res,
-    Side,
+    amount_of, describe, fail, incoming, key_of, key_to_dynamic, lookup, spmd_here, value_of, value_with, write,
+    DistDict, Res, Side,
 };
+use crate::distdict::key::{owner, show, str_owner};
+use crate::distdict::slot::SlotKey;
+use crate::distdict::store::SlotOp;
 use crate::distdict::{access, spmd, DictError, Handle, Key};
-use crate::protocol::{Value, WriteOp};
+use crate::protocol::{Peer, Value, WriteOp};
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 
 fn index_get<S: Side>(ctx: &NativeCallContext, side: &S, d: &DistDict, k: Dynamic) -> Res<Dynamic> {
@@ -25,25 +28,70 @@ fn index_set<S: Side>(ctx: &NativeCallContext, side: &S, d: &DistDict, k: Dynami
     write(side, h, WriteOp::Set { key, value }).map_err(|e| fail(ctx, e))
 }
 
-/// `set_many` entries: a map, or an array of `[key, value]` pairs. In SPMD mode only
-/// the values of keys this engine owns are converted.
-fn entries<S: Side>(side: &S, h: &Handle, items: Dynamic) -> Result<Vec<WriteOp>, DictError> {
-    let spmd = spmd_here(side, h);
-    let keep = |key: &Key| !spmd || side.spmd(|l| spmd::owns(l, h, key)).unwrap_or(true);
-    let mut ops = Vec::new();
-    if let Some(map) = items.read_lock::<Map>() {
-        ops.reserve(map.len());
-        for (k, v) in map.iter() {
-            let key = Key::Str(k.to_string());
-            if keep(&key) {
-                let value = value_of(h, &key, v)?;
-                ops.push(WriteOp::Set { key, value });
+/// Writes grouped by owner: one list per other engine, and this engine's own writes in
+/// the tables' form (its keys are never made into message keys).
+struct Groups<'a> {
+    h: &'a Handle,
+    lists: Vec<Vec<WriteOp>>,
+    local: Vec<SlotOp>,
+    /// This engine (none at the console).
+    me: Option<usize>,
+    /// SPMD mode: only this engine's keys are kept (the others are skipped).
+    spmd: bool,
+}
+
+impl Groups<'_> {
+    /// Whether a key of owner `o` is kept.
+    fn keeps(&self, o: usize) -> bool {
+        !self.spmd || self.me == Some(o)
+    }
+
+    /// `d[key] = v`, filed under the key's owner (the value converted only if kept).
+    fn set(&mut self, key: Key, v: &Dynamic) -> Result<(), DictError> {
+        let o = owner(&key, self.h.engines);
+        if self.keeps(o) {
+            let value = value_of(self.h, &key, v)?;
+            match self.me == Some(o) {
+                true => self.local.push(SlotOp::set(key.into(), value.into())),
+                false => self.lists[o].push(WriteOp::Set { key, value }),
             }
         }
-        return Ok(ops);
+        Ok(())
+    }
+
+    /// `d[k] = v` for a string key `k`, made into a message key only if another owns it.
+    fn set_str(&mut self, k: &str, v: &Dynamic) -> Result<(), DictError> {
+        let o = str_owner(k, self.h.engines);
+        if self.keeps(o) {
+            let value = value_with(self.h, || show(&Key::Str(k.to_owned())), v)?;
+            match self.me == Some(o) {
+                true => self.local.push(SlotOp::set(SlotKey::of_str(k), value.into())),
+                false => self.lists[o].push(WriteOp::Set { key: Key::Str(k.to_owned()), value }),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `set_many` entries, a map or an array of `[key, value]` pairs, converted and grouped
+/// by owner in one pass. In SPMD mode only the keys this engine owns are kept.
+fn entries<'a, S: Side>(side: &S, h: &'a Handle, items: Dynamic) -> Result<Groups<'a>, DictError> {
+    let me = match side.link(|l| l.me()) {
+        Peer::Engine(me) => Some(me),
+        Peer::Console => None,
+    };
+    let lists = (0..h.engines).map(|_| Vec::new()).collect();
+    let mut groups = Groups { h, lists, local: Vec::new(), me, spmd: spmd_here(side, h) };
+    if let Some(map) = items.read_lock::<Map>() {
+        let share = map.len() / h.engines + map.len() / (8 * h.engines);
+        groups.lists.iter_mut().for_each(|g| g.reserve(share));
+        groups.local.reserve(share);
+        for (k, v) in map.iter() {
+            groups.set_str(k, v)?;
+        }
+        return Ok(groups);
     }
     if let Some(pairs) = items.read_lock::<Array>() {
-        ops.reserve(pairs.len());
         for (i, pair) in pairs.iter().enumerate() {
             let bad = || {
                 DictError::Usage(format!(
@@ -54,13 +102,9 @@ fn entries<S: Side>(side: &S, h: &Handle, items: Dynamic) -> Result<Vec<WriteOp>
             };
             let p = pair.read_lock::<Array>().ok_or_else(bad)?;
             let [k, v] = p.as_slice() else { return Err(bad()) };
-            let key = key_of(h, k)?;
-            if keep(&key) {
-                let value = value_of(h, &key, v)?;
-                ops.push(WriteOp::Set { key, value });
-            }
+            groups.set(key_of(h, k)?, v)?;
         }
-        return Ok(ops);
+        return Ok(groups);
     }
     Err(DictError::Usage(format!(
         "dict '{}': d.set_many takes a map or an array of [key, value] pairs, not {}",
@@ -230,11 +274,11 @@ pub(super) fn register_methods<S: Side>(engine: &mut Engine, side: S) {
     // `d.set_many(map)` or `d.set_many([[k, v], ...])`: one message per owner.
     engine.register_fn("set_many", move |ctx: NativeCallContext, d: &mut DistDict, items: Dynamic| -> Res<()> {
         let h = &d.handle;
-        let ops = entries(&s, h, items).map_err(|e| fail(&ctx, e))?;
-        if spmd_here(&s, h) {
-            s.spmd(|l| spmd::write_many(l, h, ops)).expect("an engine")
+        let Groups { lists, local, spmd, .. } = entries(&s, h, items).map_err(|e| fail(&ctx, e))?;
+        if spmd {
+            s.spmd(|l| spmd::write_local(l, h, local)).expect("an engine")
         } else {
-            s.link(|l| access::write_many(l, h, ops))
+            s.link(|l| access::write_groups(l, h, lists, local))
         }
         .map_err(|e| fail(&ctx, e))
     });

@@ -109,7 +109,7 @@ pub(super) fn describe(d: &Dynamic) -> String {
 /// A script value as a key: strings, integers, booleans and characters.
 pub fn key_of(h: &Handle, d: &Dynamic) -> Result<Key, DictError> {
     if let Ok(s) = d.as_immutable_string_ref() {
-        return Ok(Key::Str(s.to_string()));
+        return Ok(Key::Str(s.as_str().to_owned()));
     }
     if let Ok(i) = d.as_int() {
         return Ok(Key::Int(i));
@@ -133,9 +133,14 @@ pub(super) fn key_to_dynamic(k: Key) -> Dynamic {
 }
 
 pub(super) fn value_of(h: &Handle, key: &Key, d: &Dynamic) -> Result<Value, DictError> {
+    value_with(h, || crate::distdict::key::show(key), d)
+}
+
+/// [`value_of`] for a key that is shown by `shown` if the value cannot travel.
+pub(super) fn value_with(h: &Handle, shown: impl FnOnce() -> String, d: &Dynamic) -> Result<Value, DictError> {
     convert::to_value(d).map_err(|e| DictError::CannotTravel {
         dict: h.name.to_string(),
-        key: crate::distdict::key::show(key),
+        key: shown(),
         why: e.to_string(),
     })
 }
