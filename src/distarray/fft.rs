@@ -16,8 +16,8 @@
 //!   transform that are already distributed stay as they are; if none is, the longest
 //!   of them becomes `"b"`. When every axis still has to be transformed and none is
 //!   whole, the first is distributed and the rest are transformed first.
-//! - A 1-d array on more than one engine has no other axis to carry the engines; it is
-//!   refused with a message (the distributed 1-d "four-step" FFT is not implemented).
+//! - A 1-d array on more than one engine has no other axis to carry the engines: it
+//!   goes to the distributed 1-d FFT, [`super::fft1d`] (four-step or Bluestein).
 //! - Dtypes: every input dtype is promoted to `c128` (see [`crate::nd::fft`]); the
 //!   inverse divides by the length of each transformed axis.
 
@@ -65,14 +65,10 @@ pub fn fftn(
             start.shape()
         )));
     }
-    if start.ndim() == 1 && start.engines() > 1 && !axes.is_empty() {
-        return Err(DaError::Invalid(format!(
-            "da::{op}: a 1-d array distributed over {} engines cannot be transformed (the distributed 1-d FFT is \
-             not implemented); use a 2-d array, or an array on one engine",
-            start.engines()
-        )));
-    }
     check_memory(comm, &start, DType::C128)?;
+    if start.ndim() == 1 && start.engines() > 1 && !axes.is_empty() {
+        return super::fft1d::fft1d(comm, a, opts);
+    }
     let mut cur = a.clone();
     let mut remaining = axes.to_vec();
     loop {

@@ -25,6 +25,7 @@
 //! - `ops` — elementwise operations (fused per shard), `where`, reductions.
 //! - `exchange` — redistribution, transpose, roll, slice, element access.
 //! - `fft` — FFTs along any axes: local axes per shard, others made local by redistribution.
+//! - `fft1d` — the FFT of a 1-d array over several engines (four-step, Bluestein).
 //!
 //! # Invariants
 //!
@@ -46,6 +47,7 @@ pub mod distribution;
 pub mod error;
 pub mod exchange;
 pub mod fft;
+pub mod fft1d;
 pub mod grid;
 pub mod ops;
 pub mod plan;

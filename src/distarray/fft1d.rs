@@ -1,0 +1,427 @@
+//! The distributed 1-d FFT: a vector spread over several engines, longer than any
+//! shard, transformed without ever being whole on one engine.
+//!
+//! **Four-step** (used whenever `N = N1·N2` has a split that keeps every engine near
+//! its share): the vector is viewed as the row-major `N1×N2` matrix
+//! `A[n1][n2] = x[N2·n1 + n2]`, and
+//!
+//! 1. a global transpose makes the columns whole (layout `["n", "bc:⌈N2/P⌉"]`),
+//! 2. each engine transforms its columns (length `N1`) and multiplies by the twiddles
+//!    `exp(∓2πi·n2·k1/N)` (local work, from two small tables),
+//! 3. a global transpose makes the rows whole (`["bc:⌈N1/P⌉", "n"]`),
+//! 4. each engine transforms its rows (length `N2`), giving `C[k1][k2] = X[k1 + N1·k2]`,
+//!    and transposes its shard locally: that is the `N2×N1` matrix of `X` with its
+//!    columns split, which for `P | N1` *is* the 1-d layout `"bc:N1/P"` of `X`.
+//!
+//! Every global transpose is DistArray's own [`redistribute`], 1-d where the layout
+//! is a 1-d one (then the reshape between 1-d and 2-d moves the shard, no copy) and
+//! 2-d otherwise. For a block input with `P | N1` and `P | N2` that is three
+//! all-to-alls in all (two with `keep_layout: false`); `N1` and `N2` are chosen from
+//! `N`'s divisors to balance the shards of both passes, preferring `P | N1` and then
+//! `N1 ≈ N2`. Cyclic and block-cyclic inputs only change the first redistribution.
+//!
+//! **Bluestein** (`N` prime, or no split keeps the shards within twice their share,
+//! e.g. `N = 2·p` on more than 2 engines): with the chirp `c[n] = exp(∓iπn²/N)`,
+//! `X[k] = c[k]·Σ_n x[n]c[n]·c̄[k−n]`, a cyclic convolution of length
+//! `M = 2^⌈log2(2N−1)⌉` done with three distributed four-step FFTs of length `M`. The
+//! zero padding to `M` and the cut back to `N` are [`remap`]s; the chirp multiplies are
+//! local elementwise work on the global indices each engine holds. Each engine then
+//! holds a few shards of `M/P ≤ 4N/P` elements.
+//!
+//! - **Layout of the result**: the input's layout by default. With
+//!   `keep_layout: false`, a four-step result stays block-cyclic as it was computed,
+//!   `"bc:N1/P"` when `P | N1` (else `"bc:N1·⌈N2/P⌉"`, rows of the transposed matrix
+//!   in blocks) — read `.dist`; a Bluestein result is in the input's layout either way.
+//! - **Numbers**: the twiddles and chirps are computed from exact integer phases
+//!   (`n2·k1 mod N`, `n² mod 2N`), so the error does not grow with `N` beyond the FFTs'
+//!   own; the inverse divides by `N` (the local passes scale by `1/N1` and `1/N2`).
+//! - **Memory**: besides input and output an engine holds at most two shard-sized
+//!   buffers (four-step: the current shard and the redistribution's packed sends, or
+//!   the shard and its local transpose).
+
+use super::array::{global_parts, DistArray};
+use super::comm::{Comm, DaError};
+use super::exchange::{redistribute, remap};
+use super::fft::FftOptions;
+use super::{AxisDist, Distribution};
+use crate::dispatch_store;
+use crate::nd::fft::transform;
+use crate::nd::{store, DType, NdArray, Store, Stored, C64};
+use ndarray::IxDyn;
+use rustfft::num_complex::Complex;
+use std::cell::Cell;
+use std::f64::consts::PI;
+
+/// How a length is transformed over `P` engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// The four-step algorithm on the `n1 × n2` matrix view.
+    FourStep { n1: usize, n2: usize },
+    /// Bluestein's chirp-z convolution, with four-step FFTs of this power-of-two length.
+    Bluestein { m: usize },
+}
+
+/// The largest shard (in elements) of the matrix views of an `n1 × n2` split over
+/// `p` engines: columns whole, then rows whole.
+fn split_cost(n1: usize, n2: usize, p: usize) -> usize {
+    (n1.div_ceil(p) * n2).max(n1 * n2.div_ceil(p))
+}
+
+/// The splits `n = n1·n2` (both > 1) with their cost on `p` engines, best first:
+/// `p | n1` first (it saves an all-to-all), then the smallest shards, then `n1`
+/// closest to `n2`. Empty when `n` is prime (or < 4).
+fn splits(n: usize, p: usize) -> Vec<(usize, usize, usize)> {
+    let mut all = Vec::new();
+    let mut d = 2;
+    while d * d <= n {
+        if n.is_multiple_of(d) {
+            all.push((d, n / d, split_cost(d, n / d, p)));
+            if d * d != n {
+                all.push((n / d, d, split_cost(n / d, d, p)));
+            }
+        }
+        d += 1;
+    }
+    all.sort_by_key(|&(n1, n2, cost)| (!n1.is_multiple_of(p), cost, n1.abs_diff(n2), n1));
+    all
+}
+
+/// How a 1-d FFT of length `n >= 2` runs on `p >= 2` engines: four-step with the best
+/// split that keeps every shard within twice its share `⌈n/p⌉`, Bluestein when none does.
+pub fn method(n: usize, p: usize) -> Method {
+    let fair = n.div_ceil(p);
+    match splits(n, p).into_iter().find(|&(_, _, cost)| cost <= 2 * fair) {
+        Some((n1, n2, _)) => Method::FourStep { n1, n2 },
+        None => Method::Bluestein { m: (2 * n - 1).next_power_of_two() },
+    }
+}
+
+/// The split of a power of two `m >= 4` used inside Bluestein (always four-step).
+fn pow2_split(m: usize, p: usize) -> (usize, usize) {
+    splits(m, p).first().map(|&(n1, n2, _)| (n1, n2)).expect("a power of two >= 4 has a split")
+}
+
+thread_local! {
+    /// The largest shard (elements) of any intermediate array since [`reset_largest`].
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Forgets the largest intermediate shard seen on this engine (thread).
+pub fn reset_largest() {
+    LARGEST.with(|c| c.set(0));
+}
+
+/// The largest intermediate shard (elements) this engine held since [`reset_largest`].
+pub fn largest() -> usize {
+    LARGEST.with(|c| c.get())
+}
+
+fn held(a: &DistArray) {
+    let n = a.local_shape().iter().product();
+    LARGEST.with(|c| c.set(c.get().max(n)));
+}
+
+/// The FFT (inverse if `opts.inverse`) of the 1-d array `a`, collective over its group.
+pub fn fft1d(comm: &mut dyn Comm, a: &DistArray, opts: FftOptions) -> Result<DistArray, DaError> {
+    a.check_group(comm)?;
+    let n = a.shape()[0];
+    let p = comm.size();
+    let x = if a.dtype() == DType::C128 {
+        a.clone()
+    } else {
+        a.sibling(a.distribution().clone(), a.local()?.astype(DType::C128)?)
+    };
+    if n <= 1 || p == 1 {
+        let shard = x.local()?;
+        let out = crate::nd::fft::fft_axes(&shard, &[0], opts.inverse)?;
+        return Ok(x.sibling(x.distribution().clone(), out));
+    }
+    let back = opts.keep_layout.then(|| a.distribution().clone());
+    match method(n, p) {
+        Method::FourStep { n1, n2 } => four_step(comm, x, n1, n2, opts.inverse, back),
+        Method::Bluestein { m } => {
+            bluestein(comm, x, m, opts.inverse, back.unwrap_or_else(|| a.distribution().clone()))
+        }
+    }
+}
+
+fn dist1(n: usize, d: AxisDist, p: usize) -> Result<Distribution, DaError> {
+    Ok(Distribution::new(&[n], &[d], p)?)
+}
+
+/// `[r, c]` with whole columns: column blocks of `⌈c/p⌉`, at most one per engine.
+fn cols_layout(r: usize, c: usize, p: usize) -> Result<Distribution, DaError> {
+    let k = c.div_ceil(p);
+    Ok(Distribution::with_grid(&[r, c], &[AxisDist::NotDistributed, AxisDist::BlockCyclic(k)], &[1, p as i64], p)?)
+}
+
+/// `[r, c]` with whole rows: row blocks of `⌈r/p⌉`, at most one per engine.
+fn rows_layout(r: usize, c: usize, p: usize) -> Result<Distribution, DaError> {
+    let k = r.div_ceil(p);
+    Ok(Distribution::with_grid(&[r, c], &[AxisDist::BlockCyclic(k), AxisDist::NotDistributed], &[p as i64, 1], p)?)
+}
+
+/// The 1-d layout of the flattened `[r, c]` array that puts every element on the same
+/// engine at the same local position as the 2-d layout `d`, if there is one.
+fn flat(d: &Distribution) -> Option<AxisDist> {
+    let c = d.shape()[1];
+    let k = |a: AxisDist| match a {
+        AxisDist::Cyclic => Some(1),
+        AxisDist::BlockCyclic(k) => Some(k),
+        _ => None,
+    };
+    match (d.dists()[0], d.dists()[1], d.grid().dims()) {
+        (rows, AxisDist::NotDistributed, _) if k(rows).is_some() => Some(AxisDist::BlockCyclic(k(rows)? * c)),
+        (AxisDist::NotDistributed, cols, [1, q]) if k(cols).is_some_and(|k| k * q == c) => {
+            Some(AxisDist::BlockCyclic(k(cols)?))
+        }
+        _ => None,
+    }
+}
+
+/// `a`'s shard under the layout `d` of another shape with the same elements on each
+/// engine in the same order; the shard is moved when nothing else holds it.
+fn reshaped(a: DistArray, d: Distribution) -> Result<DistArray, DaError> {
+    let (group, rank) = (a.group().to_vec(), a.rank());
+    let shard = a.local()?;
+    drop(a);
+    let shape = d.local_shape(rank)?;
+    let shard = dispatch_store!(shard.into_store(), s => {
+        NdArray::from_store(Stored::wrap(s.into_shape_with_order(IxDyn(&shape)).expect("same elements, standard layout")))
+    });
+    let out = DistArray::from_shard(d, group, rank, shard);
+    held(&out);
+    Ok(out)
+}
+
+/// The 1-d array `x` of length `r·c` as the `[r, c]` matrix laid out by `target`.
+fn to_2d(comm: &mut dyn Comm, x: DistArray, target: Distribution) -> Result<DistArray, DaError> {
+    let (r, c, p) = (target.shape()[0], target.shape()[1], target.engines());
+    let via = if flat(&target).is_some() { target.clone() } else { rows_layout(r, c, p)? };
+    let line = redistribute(comm, &x, dist1(r * c, flat(&via).expect("a flat layout"), p)?)?;
+    drop(x);
+    held(&line);
+    let m = reshaped(line, via)?;
+    let out = redistribute(comm, &m, target)?;
+    held(&out);
+    Ok(out)
+}
+
+/// The `[r, c]` matrix `y` as a 1-d array, in `target`'s layout or, without one, in
+/// the 1-d layout nearest to `y`'s.
+fn to_1d(comm: &mut dyn Comm, y: DistArray, target: Option<Distribution>) -> Result<DistArray, DaError> {
+    let d = y.distribution().clone();
+    let (r, c, p) = (d.shape()[0], d.shape()[1], d.engines());
+    let y = if flat(&d).is_some() { y } else { redistribute(comm, &y, rows_layout(r, c, p)?)? };
+    held(&y);
+    let f = flat(y.distribution()).expect("a flat layout");
+    let line = reshaped(y, dist1(r * c, f, p)?)?;
+    match target {
+        Some(t) => {
+            let out = redistribute(comm, &line, t)?;
+            held(&out);
+            Ok(out)
+        }
+        None => Ok(line),
+    }
+}
+
+/// The shard's elements as rustfft complex numbers, for writing.
+fn complex_mut(a: &mut NdArray) -> &mut [Complex<f64>] {
+    let Store::C128(arr) = a.make_mut() else { unreachable!("the FFT works on c128") };
+    let s: &mut [C64] = arr.as_slice_mut().expect("standard layout");
+    const _: () = assert!(std::mem::size_of::<C64>() == std::mem::size_of::<Complex<f64>>());
+    const _: () = assert!(std::mem::align_of::<C64>() == std::mem::align_of::<Complex<f64>>());
+    // SAFETY: C64 and Complex<f64> are both #[repr(C)] structs of two f64, `re` then
+    // `im` (same size and alignment, checked above); the slice is borrowed mutably for
+    // the lifetime of the result, so nothing else sees it meanwhile.
+    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast::<Complex<f64>>(), s.len()) }
+}
+
+/// `exp(sign·2πi·m/n)` for any `m < n`, as the product of two table entries computed
+/// directly (no recurrence, so no error growth).
+struct Roots {
+    bits: u32,
+    lo: Vec<Complex<f64>>,
+    hi: Vec<Complex<f64>>,
+}
+
+impl Roots {
+    fn new(n: usize, sign: f64) -> Roots {
+        let bits = (usize::BITS - (n - 1).leading_zeros()).div_ceil(2);
+        let root = |m: usize| {
+            let (s, c) = (sign * 2.0 * PI * m as f64 / n as f64).sin_cos();
+            Complex::new(c, s)
+        };
+        let lo = (0..1usize << bits).map(root).collect();
+        let hi = (0..n.div_ceil(1 << bits)).map(|j| root(j << bits)).collect();
+        Roots { bits, lo, hi }
+    }
+
+    #[inline(always)]
+    fn at(&self, m: usize) -> Complex<f64> {
+        self.hi[m >> self.bits] * self.lo[m & ((1 << self.bits) - 1)]
+    }
+}
+
+/// Multiplies the `[n1, w]` shard (columns `first..first + w` of the `n1 × n/n1`
+/// matrix, rows `k1`) by `exp(∓2πi·k1·col/n)`.
+fn twiddle(data: &mut [Complex<f64>], w: usize, first: usize, n: usize, inverse: bool) {
+    if w == 0 {
+        return;
+    }
+    let roots = Roots::new(n, if inverse { 1.0 } else { -1.0 });
+    for (k1, row) in data.chunks_exact_mut(w).enumerate() {
+        let step = k1 % n;
+        let mut m = (k1 * first) % n;
+        for z in row {
+            *z *= roots.at(m);
+            m += step;
+            if m >= n {
+                m -= n;
+            }
+        }
+    }
+}
+
+/// `dst` (`c × r`) = the transpose of `src` (`r × c`), in 32×32 tiles.
+fn transpose_into(src: &[Complex<f64>], dst: &mut [Complex<f64>], r: usize, c: usize) {
+    const T: usize = 32;
+    for r0 in (0..r).step_by(T) {
+        for c0 in (0..c).step_by(T) {
+            for i in r0..(r0 + T).min(r) {
+                for j in c0..(c0 + T).min(c) {
+                    dst[j * r + i] = src[i * c + j];
+                }
+            }
+        }
+    }
+}
+
+/// The four-step FFT of the c128 1-d array `x` of length `n1·n2`, in `out`'s layout
+/// or (without one) in the block-cyclic layout it is computed in.
+fn four_step(
+    comm: &mut dyn Comm,
+    x: DistArray,
+    n1: usize,
+    n2: usize,
+    inverse: bool,
+    out: Option<Distribution>,
+) -> Result<DistArray, DaError> {
+    let (n, p, me) = (n1 * n2, comm.size(), comm.rank());
+    let mut a = to_2d(comm, x, cols_layout(n1, n2, p)?)?;
+    let w = a.local_shape()[1];
+    let first = (me * n2.div_ceil(p)).min(n2);
+    {
+        let mut shard = a.local_mut()?;
+        let data = complex_mut(&mut shard);
+        transform(data, &[n1, w], 0, inverse);
+        twiddle(data, w, first, n, inverse);
+    }
+    let b = redistribute(comm, &a, rows_layout(n1, n2, p)?)?;
+    drop(a);
+    held(&b);
+    let h = b.local_shape()[0];
+    let mut shard = b.local()?;
+    drop(b);
+    let data = complex_mut(&mut shard);
+    transform(data, &[h, n2], 1, inverse);
+    {
+        let mut tt = NdArray::from_vec(&[n2, h], store::zeroed::<C64>(h * n2));
+        transpose_into(data, complex_mut(&mut tt), h, n2);
+        drop(shard);
+        let d = Distribution::with_grid(
+            &[n2, n1],
+            &[AxisDist::NotDistributed, AxisDist::BlockCyclic(n1.div_ceil(p))],
+            &[1, p as i64],
+            p,
+        )?;
+        let y = DistArray::from_shard(d, comm.group().to_vec(), me, tt);
+        held(&y);
+        to_1d(comm, y, out)
+    }
+}
+
+/// The chirp `exp(sign·iπ·g²/n)` from the exact phase `g² mod 2n`.
+fn chirp(g: usize, n: usize, sign: f64) -> Complex<f64> {
+    let r = (g as u128 * g as u128 % (2 * n as u128)) as f64;
+    let (s, c) = (sign * PI * r / n as f64).sin_cos();
+    Complex::new(c, s)
+}
+
+/// Applies `f(global index, element)` to every element of the 1-d array's shard.
+fn for_each_global(a: &mut DistArray, f: impl Fn(usize, &mut Complex<f64>)) -> Result<(), DaError> {
+    let parts = global_parts(a.distribution(), a.rank());
+    let mut shard = a.local_mut()?;
+    for (l, z) in complex_mut(&mut shard).iter_mut().enumerate() {
+        f(parts[0].at(l) as usize, z);
+    }
+    Ok(())
+}
+
+/// Bluestein's FFT of the c128 1-d array `x` of length `n`, through three four-step
+/// FFTs of length `m >= 2n - 1`, returned in `out`'s layout.
+fn bluestein(
+    comm: &mut dyn Comm,
+    x: DistArray,
+    m: usize,
+    inverse: bool,
+    out: Distribution,
+) -> Result<DistArray, DaError> {
+    let (n, p) = (x.shape()[0], comm.size());
+    let sign = if inverse { 1.0 } else { -1.0 };
+    let (m1, m2) = pow2_split(m, p);
+    let start = cols_layout(m1, m2, p)?;
+    let start = dist1(m, flat(&start).unwrap_or(flat(&rows_layout(m1, m2, p)?).expect("flat")), p)?;
+    // Zero padding: the remap writes x[g] at g < n and leaves the rest of the new shards zero.
+    let same = |g: usize| Some(g);
+    let mut a = remap(comm, "fft padding", &x, start.clone(), &[&same as &dyn Fn(usize) -> Option<usize>])?;
+    drop(x);
+    held(&a);
+    for_each_global(&mut a, |g, z| {
+        if g < n {
+            *z *= chirp(g, n, sign);
+        }
+    })?;
+    let mut b = DistArray::from_shard(
+        start.clone(),
+        comm.group().to_vec(),
+        comm.rank(),
+        NdArray::from_vec(&start.local_shape(comm.rank())?, store::zeroed::<C64>(start.local_size(comm.rank())?)),
+    );
+    for_each_global(&mut b, |g, z| {
+        let j = if g < n {
+            g
+        } else if g > m - n {
+            m - g
+        } else {
+            return;
+        };
+        *z = chirp(j, n, sign).conj();
+    })?;
+    let fa = four_step(comm, a, m1, m2, false, None)?;
+    let fb = four_step(comm, b, m1, m2, false, None)?;
+    debug_assert!(fa.same_layout(&fb));
+    let mut prod = fa;
+    {
+        let other = fb.local()?;
+        drop(fb);
+        let mut shard = prod.local_mut()?;
+        let Store::C128(o) = other.store() else { unreachable!("c128") };
+        for (z, w) in complex_mut(&mut shard).iter_mut().zip(o.iter()) {
+            *z *= Complex::new(w.re, w.im);
+        }
+    }
+    let conv = four_step(comm, prod, m1, m2, true, None)?;
+    let cut = |g: usize| (g < n).then_some(g);
+    let mut y = remap(comm, "fft cut", &conv, out, &[&cut as &dyn Fn(usize) -> Option<usize>])?;
+    drop(conv);
+    held(&y);
+    let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
+    for_each_global(&mut y, |g, z| *z *= chirp(g, n, sign) * scale)?;
+    Ok(y)
+}
+
+#[cfg(test)]
+#[path = "fft1d_tests.rs"]
+mod tests;
