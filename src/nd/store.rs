@@ -171,8 +171,11 @@ pub fn advise_huge_pages<T>(v: &mut [T]) {
 
 /// `n` default elements (zeros, false), with huge pages advised before first touch.
 pub fn zeroed<T: Elem>(n: usize) -> Vec<T> {
-    let mut v = vec![T::default(); n];
-    advise_huge_pages(&mut v);
+    // Advised while still untouched: `vec![x; n]` would write every element first for
+    // types without a known all-zero pattern (c128), and the advice would come too late.
+    let mut v = Vec::with_capacity(n);
+    advise_huge_pages(v.spare_capacity_mut());
+    v.resize(n, T::default());
     v
 }
 
