@@ -35,9 +35,10 @@
 //! - **Numbers**: the twiddles and chirps are computed from exact integer phases
 //!   (`n2·k1 mod N`, `n² mod 2N`), so the error does not grow with `N` beyond the FFTs'
 //!   own; the inverse divides by `N` (the local passes scale by `1/N1` and `1/N2`).
-//! - **Memory**: besides input and output an engine holds at most two shard-sized
-//!   buffers (four-step: the current shard and the redistribution's packed sends, or
-//!   the shard and its local transpose).
+//! - **Memory**: every intermediate shard is within twice the engine's share `⌈N/P⌉`
+//!   (Bluestein: of `⌈M/P⌉`). Besides input and output an engine holds the current
+//!   shard and, while a redistribution runs, its target and packed sends (or, in
+//!   step 4, the rows and their transpose).
 
 use super::array::{global_parts, DistArray};
 use super::comm::{Comm, DaError};
@@ -45,12 +46,13 @@ use super::exchange::{redistribute, remap};
 use super::fft::FftOptions;
 use super::{AxisDist, Distribution};
 use crate::dispatch_store;
-use crate::nd::fft::transform;
 use crate::nd::{store, DType, NdArray, Store, Stored, C64};
 use ndarray::IxDyn;
 use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftDirection, FftPlanner};
 use std::cell::Cell;
 use std::f64::consts::PI;
+use std::sync::Arc;
 
 /// How a length is transformed over `P` engines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,35 +266,76 @@ impl Roots {
     }
 }
 
-/// Multiplies the `[n1, w]` shard (columns `first..first + w` of the `n1 × n/n1`
-/// matrix, rows `k1`) by `exp(∓2πi·k1·col/n)`.
-fn twiddle(data: &mut [Complex<f64>], w: usize, first: usize, n: usize, inverse: bool) {
+thread_local! {
+    /// This engine's plans for the column and row lengths (planning 4096 takes ~0.1 ms,
+    /// fetching a cached plan ~2 µs).
+    static PLANNER: std::cell::RefCell<FftPlanner<f64>> = std::cell::RefCell::new(FftPlanner::new());
+}
+
+fn plan(n: usize, inverse: bool) -> Arc<dyn Fft<f64>> {
+    let direction = if inverse { FftDirection::Inverse } else { FftDirection::Forward };
+    PLANNER.with(|p| p.borrow_mut().plan_fft(n, direction))
+}
+
+/// Columns and rows are moved through cache this many at a time.
+const LANES: usize = 16;
+
+/// Step 2 on the `[n1, w]` shard holding columns `first..first + w` of the `n1 × n2`
+/// matrix (`n = n1·n2`): FFTs down the columns, then each element `(k1, col)` times
+/// `exp(∓2πi·k1·col/n)` and `scale`, `LANES` columns at a time (gathered into
+/// contiguous lanes, transformed, multiplied and put back while in cache).
+fn columns_pass(data: &mut [Complex<f64>], n1: usize, w: usize, first: usize, n: usize, inverse: bool, scale: f64) {
     if w == 0 {
         return;
     }
+    let fft = plan(n1, inverse);
     let roots = Roots::new(n, if inverse { 1.0 } else { -1.0 });
-    for (k1, row) in data.chunks_exact_mut(w).enumerate() {
-        let step = k1 % n;
-        let mut m = (k1 * first) % n;
-        for z in row {
-            *z *= roots.at(m);
-            m += step;
-            if m >= n {
-                m -= n;
+    let mut lanes = vec![Complex::default(); n1 * LANES.min(w)];
+    let mut scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
+    for c0 in (0..w).step_by(LANES) {
+        let cw = LANES.min(w - c0);
+        for k in 0..n1 {
+            for (j, &z) in data[k * w + c0..k * w + c0 + cw].iter().enumerate() {
+                lanes[j * n1 + k] = z;
+            }
+        }
+        fft.process_with_scratch(&mut lanes[..cw * n1], &mut scratch);
+        for (j, lane) in lanes[..cw * n1].chunks_exact_mut(n1).enumerate() {
+            let col = first + c0 + j;
+            let mut m = 0;
+            for z in lane {
+                *z *= roots.at(m) * scale;
+                m += col;
+                if m >= n {
+                    m -= n;
+                }
+            }
+        }
+        for k in 0..n1 {
+            for (j, z) in data[k * w + c0..k * w + c0 + cw].iter_mut().enumerate() {
+                *z = lanes[j * n1 + k];
             }
         }
     }
 }
 
-/// `dst` (`c × r`) = the transpose of `src` (`r × c`), in 32×32 tiles.
-fn transpose_into(src: &[Complex<f64>], dst: &mut [Complex<f64>], r: usize, c: usize) {
-    const T: usize = 32;
-    for r0 in (0..r).step_by(T) {
-        for c0 in (0..c).step_by(T) {
-            for i in r0..(r0 + T).min(r) {
-                for j in c0..(c0 + T).min(c) {
-                    dst[j * r + i] = src[i * c + j];
-                }
+/// Step 4 on the `[h, n2]` shard `src`: FFTs along the rows, written transposed into
+/// `dst` (`[n2, h]`), `LANES` rows at a time (transformed in place, then copied out
+/// while in cache).
+fn rows_pass_transposed(src: &mut [Complex<f64>], dst: &mut [Complex<f64>], h: usize, n2: usize, inverse: bool) {
+    if h == 0 {
+        return;
+    }
+    let fft = plan(n2, inverse);
+    let mut scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
+    for i0 in (0..h).step_by(LANES) {
+        let r = LANES.min(h - i0);
+        let block = &mut src[i0 * n2..(i0 + r) * n2];
+        fft.process_with_scratch(block, &mut scratch);
+        for j in 0..n2 {
+            let out = &mut dst[j * h + i0..j * h + i0 + r];
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = block[i * n2 + j];
             }
         }
     }
@@ -312,34 +355,26 @@ fn four_step(
     let mut a = to_2d(comm, x, cols_layout(n1, n2, p)?)?;
     let w = a.local_shape()[1];
     let first = (me * n2.div_ceil(p)).min(n2);
-    {
-        let mut shard = a.local_mut()?;
-        let data = complex_mut(&mut shard);
-        transform(data, &[n1, w], 0, inverse);
-        twiddle(data, w, first, n, inverse);
-    }
+    let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
+    columns_pass(complex_mut(&mut *a.local_mut()?), n1, w, first, n, inverse, scale);
     let b = redistribute(comm, &a, rows_layout(n1, n2, p)?)?;
     drop(a);
     held(&b);
     let h = b.local_shape()[0];
     let mut shard = b.local()?;
     drop(b);
-    let data = complex_mut(&mut shard);
-    transform(data, &[h, n2], 1, inverse);
-    {
-        let mut tt = NdArray::from_vec(&[n2, h], store::zeroed::<C64>(h * n2));
-        transpose_into(data, complex_mut(&mut tt), h, n2);
-        drop(shard);
-        let d = Distribution::with_grid(
-            &[n2, n1],
-            &[AxisDist::NotDistributed, AxisDist::BlockCyclic(n1.div_ceil(p))],
-            &[1, p as i64],
-            p,
-        )?;
-        let y = DistArray::from_shard(d, comm.group().to_vec(), me, tt);
-        held(&y);
-        to_1d(comm, y, out)
-    }
+    let mut t = NdArray::from_vec(&[n2, h], store::zeroed::<C64>(h * n2));
+    rows_pass_transposed(complex_mut(&mut shard), complex_mut(&mut t), h, n2, inverse);
+    drop(shard);
+    let d = Distribution::with_grid(
+        &[n2, n1],
+        &[AxisDist::NotDistributed, AxisDist::BlockCyclic(n1.div_ceil(p))],
+        &[1, p as i64],
+        p,
+    )?;
+    let y = DistArray::from_shard(d, comm.group().to_vec(), me, t);
+    held(&y);
+    to_1d(comm, y, out)
 }
 
 /// The chirp `exp(sign·iπ·g²/n)` from the exact phase `g² mod 2n`.
