@@ -30,8 +30,9 @@
 //!
 //! - **Layout of the result**: the input's layout by default. With
 //!   `keep_layout: false`, a four-step result stays block-cyclic as it was computed,
-//!   `"bc:N1/P"` when `P | N1` (else `"bc:N1·⌈N2/P⌉"`, rows of the transposed matrix
-//!   in blocks) — read `.dist`; a Bluestein result is in the input's layout either way.
+//!   `"bc:N1/P"` when `P | N1` (`"c"` when `N1 = P`; else `"bc:N1·⌈N2/P⌉"`, rows of
+//!   the transposed matrix in blocks) — read `.dist`; a Bluestein result is in the
+//!   input's layout either way.
 //! - **Numbers**: the twiddles and chirps are computed from exact integer phases
 //!   (`n2·k1 mod N`, `n² mod 2N`), so the error does not grow with `N` beyond the FFTs'
 //!   own; the inverse divides by `N` (the local passes scale by `1/N1` and `1/N2`).
@@ -147,7 +148,9 @@ pub fn fft1d(comm: &mut dyn Comm, a: &DistArray, opts: FftOptions) -> Result<Dis
     }
 }
 
+/// The 1-d layout `d` of `n` elements (`"bc:1"` spelled `"c"`, as users write it).
 fn dist1(n: usize, d: AxisDist, p: usize) -> Result<Distribution, DaError> {
+    let d = if d == AxisDist::BlockCyclic(1) { AxisDist::Cyclic } else { d };
     Ok(Distribution::new(&[n], &[d], p)?)
 }
 

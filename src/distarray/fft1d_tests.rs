@@ -186,6 +186,10 @@ fn keep_layout_false_leaves_the_documented_block_cyclic_layout() {
     let (got, dists, _) = run(1000, 3, "c", FftOptions { inverse: true, keep_layout: false });
     assert!(rel_err(&got, &reference(1000, true)) < 1e-12);
     assert_eq!(dists[0], format!("bc:{}", n1 * n2.div_ceil(3)));
+    // 12 = 3·4 on 3 engines: "bc:1", which is cyclic and says so.
+    let (got, dists, _) = run(12, 3, "b", FftOptions { inverse: false, keep_layout: false });
+    assert!(rel_err(&got, &reference(12, false)) < 1e-12);
+    assert_eq!(dists, ["c", "c", "c"]);
 }
 
 #[test]
