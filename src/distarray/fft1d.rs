@@ -24,8 +24,9 @@
 //! e.g. `N = 2·p` on more than 2 engines): with the chirp `c[n] = exp(∓iπn²/N)`,
 //! `X[k] = c[k]·Σ_n x[n]c[n]·c̄[k−n]`, a cyclic convolution of length
 //! `M = 2^⌈log2(2N−1)⌉` done with three distributed four-step FFTs of length `M`. The
-//! zero padding to `M` and the cut back to `N` are [`remap`]s; the chirp multiplies are
-//! local elementwise work on the global indices each engine holds. Each engine then
+//! zero padding to `M` and the cut back to `N` are local (both vectors block-cyclic
+//! with blocks of `⌈N/P⌉`, so `x`'s shard is the start of the padded one), and so are
+//! the chirp multiplies, on the global indices each engine holds. Each engine then
 //! holds a few shards of `M/P ≤ 4N/P` elements.
 //!
 //! - **Layout of the result**: the input's layout by default. With
@@ -43,7 +44,7 @@
 
 use super::array::{global_parts, DistArray};
 use super::comm::{Comm, DaError};
-use super::exchange::{redistribute, remap};
+use super::exchange::redistribute;
 use super::fft::FftOptions;
 use super::{AxisDist, Distribution};
 use crate::dispatch_store;
@@ -380,11 +381,27 @@ fn four_step(
     to_1d(comm, y, out)
 }
 
-/// The chirp `exp(sign·iπ·g²/n)` from the exact phase `g² mod 2n`.
-fn chirp(g: usize, n: usize, sign: f64) -> Complex<f64> {
-    let r = (g as u128 * g as u128 % (2 * n as u128)) as f64;
-    let (s, c) = (sign * PI * r / n as f64).sin_cos();
-    Complex::new(c, s)
+/// The chirp `exp(sign·iπ·g²/n)` for `g < n`, from the exact phase `g² mod 2n` and a
+/// table of the `2n`-th roots of unity.
+struct Chirp {
+    n: usize,
+    roots: Roots,
+}
+
+impl Chirp {
+    fn new(n: usize, sign: f64) -> Chirp {
+        Chirp { n, roots: Roots::new(2 * n, sign) }
+    }
+
+    #[inline]
+    fn at(&self, g: usize) -> Complex<f64> {
+        let r = if self.n <= u32::MAX as usize {
+            (g as u64 * g as u64) % (2 * self.n as u64)
+        } else {
+            (g as u128 * g as u128 % (2 * self.n as u128)) as u64
+        };
+        self.roots.at(r as usize)
+    }
 }
 
 /// Applies `f(global index, element)` to every element of the 1-d array's shard.
@@ -399,6 +416,10 @@ fn for_each_global(a: &mut DistArray, f: impl Fn(usize, &mut Complex<f64>)) -> R
 
 /// Bluestein's FFT of the c128 1-d array `x` of length `n`, through three four-step
 /// FFTs of length `m >= 2n - 1`, returned in `out`'s layout.
+///
+/// Padding and cutting are local: in the layout `"bc:K"` with `K = ⌈n/P⌉`, each
+/// engine's shard of the `n` elements (one block at most) is the start of its first
+/// block of the `m` elements, and its later blocks lie past `n` (zeros).
 fn bluestein(
     comm: &mut dyn Comm,
     x: DistArray,
@@ -406,27 +427,28 @@ fn bluestein(
     inverse: bool,
     out: Distribution,
 ) -> Result<DistArray, DaError> {
-    let (n, p) = (x.shape()[0], comm.size());
-    let sign = if inverse { 1.0 } else { -1.0 };
+    let (n, p, me) = (x.shape()[0], comm.size(), comm.rank());
+    let chirp = Chirp::new(n, if inverse { 1.0 } else { -1.0 });
     let (m1, m2) = pow2_split(m, p);
-    let start = cols_layout(m1, m2, p)?;
-    let start = dist1(m, flat(&start).unwrap_or(flat(&rows_layout(m1, m2, p)?).expect("flat")), p)?;
-    // Zero padding: the remap writes x[g] at g < n and leaves the rest of the new shards zero.
-    let same = |g: usize| Some(g);
-    let mut a = remap(comm, "fft padding", &x, start.clone(), &[&same as &dyn Fn(usize) -> Option<usize>])?;
+    let k = n.div_ceil(p);
+    let (short, long) = (dist1(n, AxisDist::BlockCyclic(k), p)?, dist1(m, AxisDist::BlockCyclic(k), p)?);
+    let xs = redistribute(comm, &x, short.clone())?;
     drop(x);
+    let mine = xs.local()?;
+    drop(xs);
+    let mut padded = store::zeroed::<C64>(long.local_size(me)?);
+    padded[..mine.size()].copy_from_slice(mine.as_slice::<C64>().expect("c128"));
+    drop(mine);
+    let group = comm.group().to_vec();
+    let mut a = DistArray::from_shard(long.clone(), group.clone(), me, NdArray::from_vec(&[padded.len()], padded));
     held(&a);
     for_each_global(&mut a, |g, z| {
         if g < n {
-            *z *= chirp(g, n, sign);
+            *z *= chirp.at(g);
         }
     })?;
-    let mut b = DistArray::from_shard(
-        start.clone(),
-        comm.group().to_vec(),
-        comm.rank(),
-        NdArray::from_vec(&start.local_shape(comm.rank())?, store::zeroed::<C64>(start.local_size(comm.rank())?)),
-    );
+    let kernel = store::zeroed::<C64>(long.local_size(me)?);
+    let mut b = DistArray::from_shard(long.clone(), group.clone(), me, NdArray::from_vec(&[kernel.len()], kernel));
     for_each_global(&mut b, |g, z| {
         let j = if g < n {
             g
@@ -435,7 +457,7 @@ fn bluestein(
         } else {
             return;
         };
-        *z = chirp(j, n, sign).conj();
+        *z = chirp.at(j).conj();
     })?;
     let fa = four_step(comm, a, m1, m2, false, None)?;
     let fb = four_step(comm, b, m1, m2, false, None)?;
@@ -450,13 +472,15 @@ fn bluestein(
             *z *= Complex::new(w.re, w.im);
         }
     }
-    let conv = four_step(comm, prod, m1, m2, true, None)?;
-    let cut = |g: usize| (g < n).then_some(g);
-    let mut y = remap(comm, "fft cut", &conv, out, &[&cut as &dyn Fn(usize) -> Option<usize>])?;
+    let conv = four_step(comm, prod, m1, m2, true, Some(long))?;
+    let keep = short.local_size(me)?;
+    let cut = conv.local()?.as_slice::<C64>().expect("c128")[..keep].to_vec();
     drop(conv);
-    held(&y);
+    let mut y = DistArray::from_shard(short, group, me, NdArray::from_vec(&[keep], cut));
     let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
-    for_each_global(&mut y, |g, z| *z *= chirp(g, n, sign) * scale)?;
+    for_each_global(&mut y, |g, z| *z *= chirp.at(g) * scale)?;
+    let y = redistribute(comm, &y, out)?;
+    held(&y);
     Ok(y)
 }
 
