@@ -42,7 +42,7 @@
 //!   shard and, while a redistribution runs, its target and packed sends (or, in
 //!   step 4, the rows and their transpose).
 
-use super::array::{global_parts, DistArray};
+use super::array::{check_memory, global_parts, DistArray};
 use super::comm::{Comm, DaError};
 use super::exchange::redistribute;
 use super::fft::FftOptions;
@@ -432,6 +432,8 @@ fn bluestein(
     let (m1, m2) = pow2_split(m, p);
     let k = n.div_ceil(p);
     let (short, long) = (dist1(n, AxisDist::BlockCyclic(k), p)?, dist1(m, AxisDist::BlockCyclic(k), p)?);
+    // The padded vector and its kernel, before anything is allocated.
+    check_memory(comm, &dist1(2 * m, AxisDist::Block, p)?, DType::C128)?;
     let xs = redistribute(comm, &x, short.clone())?;
     drop(x);
     let mine = xs.local()?;
