@@ -18,7 +18,9 @@
 //! 2-d otherwise. For a block input with `P | N1` and `P | N2` that is three
 //! all-to-alls in all (two with `keep_layout: false`); `N1` and `N2` are chosen from
 //! `N`'s divisors to balance the shards of both passes, preferring `P | N1` and then
-//! `N1 ≈ N2`. Cyclic and block-cyclic inputs only change the first redistribution.
+//! `N1 ≈ N2`. Cyclic and block-cyclic inputs only change the first redistribution,
+//! and when their cycle divides `N2` there is none: step 1 deals the columns as the
+//! input deals the elements (a cyclic vector is a matrix with cyclic columns).
 //!
 //! **Bluestein** (`N` prime, or no split keeps the shards within twice their share,
 //! e.g. `N = 2·p` on more than 2 engines): with the chirp `c[n] = exp(∓iπn²/N)`,
@@ -157,8 +159,24 @@ fn dist1(n: usize, d: AxisDist, p: usize) -> Result<Distribution, DaError> {
 
 /// `[r, c]` with whole columns: column blocks of `⌈c/p⌉`, at most one per engine.
 fn cols_layout(r: usize, c: usize, p: usize) -> Result<Distribution, DaError> {
-    let k = c.div_ceil(p);
-    Ok(Distribution::with_grid(&[r, c], &[AxisDist::NotDistributed, AxisDist::BlockCyclic(k)], &[1, p as i64], p)?)
+    cols_dealt(r, c, p, AxisDist::BlockCyclic(c.div_ceil(p)))
+}
+
+/// `[r, c]` with whole columns dealt by `d`.
+fn cols_dealt(r: usize, c: usize, p: usize, d: AxisDist) -> Result<Distribution, DaError> {
+    Ok(Distribution::with_grid(&[r, c], &[AxisDist::NotDistributed, d], &[1, p as i64], p)?)
+}
+
+/// The layout with whole columns for the four-step's first pass over a vector laid out
+/// by `input`: the input's own cyclic or block-cyclic dealing when its cycle divides
+/// the row length (then the vector already is in it, and the first transpose is
+/// skipped), else column blocks.
+fn first_pass_layout(input: AxisDist, r: usize, c: usize, p: usize) -> Result<Distribution, DaError> {
+    match input {
+        AxisDist::Cyclic => cols_dealt(r, c, p, AxisDist::Cyclic),
+        AxisDist::BlockCyclic(k) if c.is_multiple_of(k * p) => cols_dealt(r, c, p, input),
+        _ => cols_layout(r, c, p),
+    }
 }
 
 /// `[r, c]` with whole rows: row blocks of `⌈r/p⌉`, at most one per engine.
@@ -178,7 +196,7 @@ fn flat(d: &Distribution) -> Option<AxisDist> {
     };
     match (d.dists()[0], d.dists()[1], d.grid().dims()) {
         (rows, AxisDist::NotDistributed, _) if k(rows).is_some() => Some(AxisDist::BlockCyclic(k(rows)? * c)),
-        (AxisDist::NotDistributed, cols, [1, q]) if k(cols).is_some_and(|k| k * q == c) => {
+        (AxisDist::NotDistributed, cols, [1, q]) if k(cols).is_some_and(|k| c.is_multiple_of(k * q)) => {
             Some(AxisDist::BlockCyclic(k(cols)?))
         }
         _ => None,
@@ -284,11 +302,13 @@ fn plan(n: usize, inverse: bool) -> Arc<dyn Fft<f64>> {
 /// Columns and rows are moved through cache this many at a time.
 const LANES: usize = 16;
 
-/// Step 2 on the `[n1, w]` shard holding columns `first..first + w` of the `n1 × n2`
-/// matrix (`n = n1·n2`): FFTs down the columns, then each element `(k1, col)` times
+/// Step 2 on the `[n1, w]` shard holding the columns `cols` (global indices, `w` of
+/// them) of the `n1 × n2` matrix (`n = n1·n2`): FFTs down the columns, then each
+/// element `(k1, col)` times
 /// `exp(∓2πi·k1·col/n)` and `scale`, `LANES` columns at a time (gathered into
 /// contiguous lanes, transformed, multiplied and put back while in cache).
-fn columns_pass(data: &mut [Complex<f64>], n1: usize, w: usize, first: usize, n: usize, inverse: bool, scale: f64) {
+fn columns_pass(data: &mut [Complex<f64>], n1: usize, cols: &[usize], n: usize, inverse: bool, scale: f64) {
+    let w = cols.len();
     if w == 0 {
         return;
     }
@@ -305,7 +325,7 @@ fn columns_pass(data: &mut [Complex<f64>], n1: usize, w: usize, first: usize, n:
         }
         fft.process_with_scratch(&mut lanes[..cw * n1], &mut scratch);
         for (j, lane) in lanes[..cw * n1].chunks_exact_mut(n1).enumerate() {
-            let col = first + c0 + j;
+            let col = cols[c0 + j];
             let mut m = 0;
             for z in lane {
                 *z *= roots.at(m) * scale;
@@ -356,11 +376,13 @@ fn four_step(
     out: Option<Distribution>,
 ) -> Result<DistArray, DaError> {
     let (n, p, me) = (n1 * n2, comm.size(), comm.rank());
-    let mut a = to_2d(comm, x, cols_layout(n1, n2, p)?)?;
+    let first = first_pass_layout(x.distribution().dists()[0], n1, n2, p)?;
+    let mut a = to_2d(comm, x, first)?;
     let w = a.local_shape()[1];
-    let first = (me * n2.div_ceil(p)).min(n2);
+    let parts = global_parts(a.distribution(), me);
+    let cols: Vec<usize> = (0..w).map(|j| parts[1].at(j) as usize).collect();
     let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
-    columns_pass(complex_mut(&mut *a.local_mut()?), n1, w, first, n, inverse, scale);
+    columns_pass(complex_mut(&mut *a.local_mut()?), n1, &cols, n, inverse, scale);
     let b = redistribute(comm, &a, rows_layout(n1, n2, p)?)?;
     drop(a);
     held(&b);

@@ -240,3 +240,25 @@ fn round_trip_and_parseval() {
         assert!((energy / n as f64 / e0 - 1.0).abs() < 1e-12, "Parseval n {n} on {p}");
     }
 }
+
+#[test]
+fn all_to_alls_block_in_and_out_three_cyclic_with_dividing_cycle_fewer() {
+    // 4096 = 64·64 on 2 engines: every layout below is a 1-d one, so each global
+    // transpose is one exchange; a cyclic input already deals whole columns.
+    let count = |dist: &str, keep_layout: bool| {
+        let got = on_engines(2, |comm| {
+            let a = shard_of(comm, 4096, dist);
+            let f = fft1d(comm, &a, FftOptions { inverse: false, keep_layout }).unwrap();
+            (pairs(&f), comm.seq)
+        });
+        let seqs: Vec<u64> = got.iter().map(|g| g.1).collect();
+        let all = whole(got.into_iter().map(|g| g.0).collect(), 4096);
+        assert!(rel_err(&all, &reference(4096, false)) < 1e-12, "{dist}");
+        seqs[0]
+    };
+    assert_eq!(count("b", true), 3);
+    assert_eq!(count("b", false), 2);
+    assert_eq!(count("c", false), 1);
+    assert_eq!(count("c", true), 2);
+    assert_eq!(count("bc:16", false), 1);
+}
