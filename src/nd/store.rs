@@ -171,11 +171,17 @@ pub fn advise_huge_pages<T>(v: &mut [T]) {
 
 /// `n` default elements (zeros, false), with huge pages advised before first touch.
 pub fn zeroed<T: Elem>(n: usize) -> Vec<T> {
-    // Advised while still untouched: `vec![x; n]` would write every element first for
-    // types without a known all-zero pattern (c128), and the advice would come too late.
-    let mut v = Vec::with_capacity(n);
-    advise_huge_pages(v.spare_capacity_mut());
-    v.resize(n, T::default());
+    if T::DTYPE == super::DType::C128 {
+        // std knows no all-zero pattern for C64, so `vec![x; n]` would write every
+        // element before the advice below: advise the untouched buffer, then fill it.
+        let mut v = Vec::with_capacity(n);
+        advise_huge_pages(v.spare_capacity_mut());
+        v.resize(n, T::default());
+        return v;
+    }
+    // Zeroed by the allocator (untouched pages), advised before the first write.
+    let mut v = vec![T::default(); n];
+    advise_huge_pages(&mut v);
     v
 }
 
