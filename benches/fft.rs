@@ -5,8 +5,10 @@
 //!   both global transposes (target ≥ 1.5× the serial 2-D FFT);
 //! - the serial 2-D FFT on one thread: row FFTs, a cache-blocked transpose, row FFTs, a
 //!   transpose back, with the same rustfft (the baseline the issue names);
-//! - the serial 1-D FFT of 2^24 points, for reference: the distributed 1-D FFT is not
-//!   implemented (a 1-d array on several engines is refused), so it has no ratio.
+//! - `da::fft` of a 1-d c128 vector of 2^24 points (`PSHELL_FFT1D_LOG2` to change) on
+//!   2 engine threads, block layout in and out (three all-to-alls), and with
+//!   `keep_layout: false` (two), against serial rustfft of the same length in one call
+//!   (target >= 1.3x).
 //!
 //! Engine times are measured inside the engines after a barrier (the slowest counts).
 //! fft2 and the serial 2-D FFT are timed alternately, best of 5 each; then
@@ -135,7 +137,8 @@ fn main() {
     );
     println!("  phases serial: row FFTs (both passes) {s_fft:.3} s | blocked transposes (both) {s_tr:.3} s");
 
-    let m = 1 << 24;
+    let log2: u32 = std::env::var("PSHELL_FFT1D_LOG2").ok().and_then(|s| s.parse().ok()).unwrap_or(24);
+    let m = 1usize << log2;
     let fft1 = planner.plan_fft_forward(m);
     let mut scratch = vec![Complex::default(); fft1.get_inplace_scratch_len()];
     let mut v: Vec<Complex<f64>> = (0..m).map(|i| Complex::new((i % 13) as f64, 0.0)).collect();
@@ -145,8 +148,29 @@ fn main() {
         black_box(&v);
         start.elapsed().as_secs_f64()
     });
+    drop((v, scratch));
+    let setup = format!("let v = da::random([{m}], #{{seed: 2}}).astype(\"c128\"); v.local();");
+    client.execute(&setup, &[0, 1], "bench").expect("setup 1-d");
+    let t_kept = best(|| {
+        engines_time(
+            &mut client,
+            "barrier(); let t0 = timestamp(); let dt = 0.0; { let f = da::fft(v); f.local(); dt = t0.elapsed; } dt",
+        )
+    });
+    let t_left = best(|| {
+        engines_time(
+            &mut client,
+            "barrier(); let t0 = timestamp(); let dt = 0.0; { let f = da::fft(v, #{keep_layout: false}); f.local(); dt = t0.elapsed; } dt",
+        )
+    });
+    client.execute("v = ();", &[0, 1], "bench").expect("free");
     println!(
-        "fft 2^24 c128: serial rustfft {t_1d:.3} s | distributed 1-d FFT not implemented (no ratio; target >= 1.3x)"
+        "fft 2^{log2} c128: 2 engines {t_kept:.3} s (block in and out) | serial rustfft {t_1d:.3} s | ratio {:.2}x (target >= 1.3x)",
+        t_1d / t_kept
+    );
+    println!(
+        "  with #{{keep_layout: false}} (result left \"bc:K\", one all-to-all less): {t_left:.3} s | ratio {:.2}x",
+        t_1d / t_left
     );
 
     client.shutdown();

@@ -15,6 +15,7 @@
 //! - `plots`: plot functions at the console and on engines, saved files, errors.
 //! - `images`: PNG/SVG checks shared by the plot tests.
 //! - `data`: push, pull, scatter, gather.
+//! - `fft`, `fft1d`: distributed FFTs (n-d, and 1-d over several engines), `fftfreq`.
 //! - `farm`: map, lb_map, submit, wait_all.
 //! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
 //! - `repl`: the REPL in line mode (pipes): prompts, magics, display, errors, bad input.
@@ -30,6 +31,7 @@ mod distdict;
 mod examples;
 mod farm;
 mod fft;
+mod fft1d;
 mod images;
 mod inprocess;
 mod interrupt;

@@ -1,5 +1,5 @@
 //! The FFT functions of the module `da`: `fft`, `ifft`, `fft2`, `ifft2`, `fftn`, `ifftn`
-//! and `fftfreq`, over [`crate::distarray::fft`].
+//! and `fftfreq`, over [`crate::distarray::fft`]; and `nd::fftfreq` (console and engines).
 //!
 //! ```rhai
 //! let a = da::random([512, 512], #{dist: ["b", "n"]});
@@ -107,12 +107,25 @@ pub fn add(m: &mut Module, state: &St) {
             run(&st, &ctx, op, a, Axes::Given(axes), Some(&o))
         });
     }
-    let fftfreq = |ctx: &NativeCallContext, n: i64, d: f64| -> Res<NdArray> {
+    add_fftfreq(m, "da");
+}
+
+/// Adds `fftfreq(n [, d])` (an NdArray of f64) to the module `module`: `da` on the
+/// engines, and `nd` on the console and the engines, where no DistArray is involved.
+///
+/// ```rhai
+/// let k = nd::fftfreq(8, 0.5);   // [0.0, 0.25, 0.5, 0.75, -1.0, -0.75, -0.5, -0.25]
+/// ```
+pub fn add_fftfreq(m: &mut Module, module: &'static str) {
+    let fftfreq = move |ctx: &NativeCallContext, n: i64, d: f64| -> Res<NdArray> {
         if n < 1 {
-            return Err(error(ctx, format!("da::fftfreq: n must be at least 1, not {n}")));
+            return Err(error(ctx, format!("{module}::fftfreq: n must be at least 1, not {n}")));
         }
         if d == 0.0 || !d.is_finite() {
-            return Err(error(ctx, format!("da::fftfreq: the sample spacing d must be finite and non-zero, not {d}")));
+            return Err(error(
+                ctx,
+                format!("{module}::fftfreq: the sample spacing d must be finite and non-zero, not {d}"),
+            ));
         }
         Ok(NdArray::from_vec(&[n as usize], fft::fftfreq(n as usize, d)))
     };

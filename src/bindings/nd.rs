@@ -230,5 +230,6 @@ fn module() -> Module {
         let lazy = crate::nd::Lazy::select(crate::nd::Lazy::leaf(mask.clone()), side(&x)?, side(&y)?);
         lazy.and_then(|l| l.eval()).map_err(|e| error(&ctx, e))
     });
+    super::fft::add_fftfreq(&mut m, "nd");
     m
 }

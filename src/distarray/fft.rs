@@ -33,8 +33,8 @@
 //!   ([`store::recycling`]) and reused by the next transpose, instead of fresh pages
 //!   the kernel must clear. Beyond input and output an engine holds at most the
 //!   shard being transposed plus one shard's worth of send and receive buffers.
-//! - A 1-d array on more than one engine has no other axis to carry the engines; it is
-//!   refused with a message (the distributed 1-d "four-step" FFT is not implemented).
+//! - A 1-d array on more than one engine has no other axis to carry the engines: it
+//!   goes to the distributed 1-d FFT, [`super::fft1d`] (four-step or Bluestein).
 //! - Dtypes: every input dtype is promoted to `c128` (see [`crate::nd::fft`]); the
 //!   inverse divides by the length of each transformed axis.
 
@@ -84,14 +84,10 @@ pub fn fftn(
             start.shape()
         )));
     }
-    if start.ndim() == 1 && start.engines() > 1 && !axes.is_empty() {
-        return Err(DaError::Invalid(format!(
-            "da::{op}: a 1-d array distributed over {} engines cannot be transformed (the distributed 1-d FFT is \
-             not implemented); use a 2-d array, or an array on one engine",
-            start.engines()
-        )));
-    }
     check_memory(comm, &start, DType::C128)?;
+    if start.ndim() == 1 && start.engines() > 1 && !axes.is_empty() {
+        return store::recycling(|| super::fft1d::fft1d(comm, &a, opts));
+    }
     store::recycling(|| transform(comm, a, &steps(&start, axes)?, opts))
 }
 

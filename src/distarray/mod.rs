@@ -27,6 +27,7 @@
 //! - `product` — copying a product of per-axis index lists between row-major buffers,
 //!   as runs (what roll and slice pack and place).
 //! - `fft` — FFTs along any axes: local axes per shard, others made local by redistribution.
+//! - `fft1d` — the FFT of a 1-d array over several engines (four-step, Bluestein).
 //!
 //! # Invariants
 //!
@@ -48,6 +49,7 @@ pub mod distribution;
 pub mod error;
 pub mod exchange;
 pub mod fft;
+pub mod fft1d;
 mod fft_pass;
 pub mod grid;
 pub mod ops;
