@@ -8,13 +8,11 @@
 //!   16 rows at a time while they are in cache.
 //! - [`Roots`] and [`Chirp`]: `exp(2πi·m/n)` and `exp(iπ·g²/n)` from exact integer
 //!   phases and two tables of `~√n` entries each, so the error does not grow with `n`.
-//! - One rustfft planner per engine thread for these lengths.
+//! - Plans come from `nd::fft::plan`: one rustfft planner per engine thread for every FFT.
 
 use crate::nd::{NdArray, Store, C64};
 use rustfft::num_complex::Complex;
-use rustfft::{Fft, FftDirection, FftPlanner};
 use std::f64::consts::PI;
-use std::sync::Arc;
 
 /// The shard's elements as rustfft complex numbers, for writing.
 pub(super) fn complex_mut(a: &mut NdArray) -> &mut [Complex<f64>] {
@@ -54,16 +52,7 @@ impl Roots {
     }
 }
 
-thread_local! {
-    /// This engine's plans for the column and row lengths (planning 4096 takes ~0.1 ms,
-    /// fetching a cached plan ~2 µs).
-    static PLANNER: std::cell::RefCell<FftPlanner<f64>> = std::cell::RefCell::new(FftPlanner::new());
-}
-
-fn plan(n: usize, inverse: bool) -> Arc<dyn Fft<f64>> {
-    let direction = if inverse { FftDirection::Inverse } else { FftDirection::Forward };
-    PLANNER.with(|p| p.borrow_mut().plan_fft(n, direction))
-}
+use crate::nd::fft::plan;
 
 /// Columns and rows are moved through cache this many at a time.
 const LANES: usize = 16;
