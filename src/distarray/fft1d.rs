@@ -48,10 +48,11 @@ use super::array::{check_memory, global_parts, DistArray};
 use super::comm::{Comm, DaError};
 use super::exchange::redistribute;
 use super::fft::FftOptions;
+use super::fft_pass;
 use super::{AxisDist, Distribution};
 use crate::dispatch_store;
 use crate::nd::{store, DType, NdArray, Store, Stored, C64};
-use kernels::{columns_pass, complex_mut, rows_pass_transposed, Chirp};
+use kernels::{columns_pass, complex_mut, rows_pass_transposed, Chirp, Twiddles};
 use ndarray::IxDyn;
 use rustfft::num_complex::Complex;
 use std::cell::Cell;
@@ -216,15 +217,13 @@ fn reshaped(a: DistArray, d: Distribution) -> Result<DistArray, DaError> {
     Ok(out)
 }
 
-/// The 1-d array `x` of length `r·c` as the `[r, c]` matrix laid out by `target`.
-fn to_2d(comm: &mut dyn Comm, x: DistArray, target: Distribution) -> Result<DistArray, DaError> {
-    let (r, c, p) = (target.shape()[0], target.shape()[1], target.engines());
-    let via = if flat(&target).is_some() { target.clone() } else { rows_layout(r, c, p)? };
-    let line = redistribute(comm, &x, dist1(r * c, flat(&via).expect("a flat layout"), p)?)?;
-    drop(x);
-    held(&line);
-    let m = reshaped(line, via)?;
-    let out = redistribute(comm, &m, target)?;
+/// `a` redistributed to `target`; the shard it leaves behind is parked for reuse.
+fn moved(comm: &mut dyn Comm, a: DistArray, target: Distribution) -> Result<DistArray, DaError> {
+    if *a.distribution() == target {
+        return Ok(a);
+    }
+    let out = redistribute(comm, &a, target)?;
+    store::park_array(a.into_local()?);
     held(&out);
     Ok(out)
 }
@@ -234,17 +233,61 @@ fn to_2d(comm: &mut dyn Comm, x: DistArray, target: Distribution) -> Result<Dist
 fn to_1d(comm: &mut dyn Comm, y: DistArray, target: Option<Distribution>) -> Result<DistArray, DaError> {
     let d = y.distribution().clone();
     let (r, c, p) = (d.shape()[0], d.shape()[1], d.engines());
-    let y = if flat(&d).is_some() { y } else { redistribute(comm, &y, rows_layout(r, c, p)?)? };
-    held(&y);
+    let y = if flat(&d).is_some() { y } else { moved(comm, y, rows_layout(r, c, p)?)? };
     let f = flat(y.distribution()).expect("a flat layout");
     let line = reshaped(y, dist1(r * c, f, p)?)?;
     match target {
-        Some(t) => {
-            let out = redistribute(comm, &line, t)?;
-            held(&out);
-            Ok(out)
-        }
+        Some(t) => moved(comm, line, t),
         None => Ok(line),
+    }
+}
+
+/// Steps 1–3 of the four-step FFT of the c128 1-d array `x` (length `n1·n2`): the
+/// `n1 × n2` matrix with its columns transformed and twiddled (scaled by `scale`), in
+/// [`rows_layout`].
+///
+/// When the input's own layout already deals whole columns (cyclic inputs), the
+/// columns are transformed there and one transpose makes the rows whole. Otherwise the
+/// vector goes to row blocks (a 1-d redistribution, none for a block input with
+/// `P | n1`) and the column pass is [`fft_pass::fused_then`]: the pieces of the
+/// transpose to column blocks are transformed and twiddled where they arrive and sent
+/// back, so no transposed shard is assembled.
+fn columns_done(
+    comm: &mut dyn Comm,
+    x: DistArray,
+    n1: usize,
+    n2: usize,
+    inverse: bool,
+    scale: f64,
+) -> Result<DistArray, DaError> {
+    let (n, p, me) = (n1 * n2, comm.size(), comm.rank());
+    let rows = rows_layout(n1, n2, p)?;
+    let first = first_pass_layout(x.distribution().dists()[0], n1, n2, p)?;
+    let pass = |a: &mut DistArray| -> Result<(), DaError> {
+        let parts = global_parts(a.distribution(), me);
+        let cols: Vec<usize> = (0..a.local_shape()[1]).map(|j| parts[1].at(j) as usize).collect();
+        columns_pass(complex_mut(&mut *a.local_mut()?), n1, &cols, n, inverse, scale);
+        Ok(())
+    };
+    if flat(&first).is_some_and(|f| dist1(n, f, p).is_ok_and(|d| d == *x.distribution())) {
+        let mut a = reshaped(x, first)?;
+        pass(&mut a)?;
+        return moved(comm, a, rows);
+    }
+    let line = moved(comm, x, dist1(n, flat(&rows).expect("row blocks are flat"), p)?)?;
+    let a = reshaped(line, rows.clone())?;
+    let target = cols_layout(n1, n2, p)?;
+    let cols = global_parts(&target, me);
+    // The inverse: the fused pass scales by 1/n1, the twiddles by the rest.
+    let twiddles = Twiddles::new(n, inverse, scale * if inverse { n1 as f64 } else { 1.0 });
+    let then = |_: usize, j: usize, lane: &mut [Complex<f64>]| twiddles.apply(lane, cols[1].at(j) as usize);
+    match fft_pass::fused_then(comm, a, &target, 0, inverse, &then)? {
+        Ok(done) => Ok(done),
+        Err(a) => {
+            let mut c = moved(comm, a, target)?;
+            pass(&mut c)?;
+            moved(comm, c, rows)
+        }
     }
 }
 
@@ -259,29 +302,30 @@ fn four_step(
     out: Option<Distribution>,
 ) -> Result<DistArray, DaError> {
     let (n, p, me) = (n1 * n2, comm.size(), comm.rank());
-    let first = first_pass_layout(x.distribution().dists()[0], n1, n2, p)?;
-    let mut a = to_2d(comm, x, first)?;
-    let w = a.local_shape()[1];
-    let parts = global_parts(a.distribution(), me);
-    let cols: Vec<usize> = (0..w).map(|j| parts[1].at(j) as usize).collect();
     let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
-    columns_pass(complex_mut(&mut *a.local_mut()?), n1, &cols, n, inverse, scale);
-    let b = redistribute(comm, &a, rows_layout(n1, n2, p)?)?;
-    drop(a);
+    let b = columns_done(comm, x, n1, n2, inverse, scale)?;
     held(&b);
     let h = b.local_shape()[0];
-    let mut shard = b.local()?;
-    drop(b);
-    let mut t = NdArray::from_vec(&[n2, h], store::zeroed::<C64>(h * n2));
-    rows_pass_transposed(complex_mut(&mut shard), complex_mut(&mut t), h, n2, inverse);
-    drop(shard);
+    let mut shard = b.into_local()?;
+    let mut t: Vec<C64> = store::uninit(h * n2);
+    {
+        let spare = &mut t.spare_capacity_mut()[..h * n2];
+        // SAFETY: MaybeUninit<C64> and MaybeUninit<Complex<f64>> have the same layout
+        // (C64 and Complex<f64> are both #[repr(C)] pairs of f64, see `complex_mut`);
+        // the slice is borrowed mutably only here.
+        let dst = unsafe { std::slice::from_raw_parts_mut(spare.as_mut_ptr().cast(), spare.len()) };
+        rows_pass_transposed(complex_mut(&mut shard), dst, h, n2, inverse);
+    }
+    // SAFETY: `rows_pass_transposed` wrote all `h·n2` elements of the transpose.
+    unsafe { t.set_len(h * n2) };
+    store::park_array(shard);
     let d = Distribution::with_grid(
         &[n2, n1],
         &[AxisDist::NotDistributed, AxisDist::BlockCyclic(n1.div_ceil(p))],
         &[1, p as i64],
         p,
     )?;
-    let y = DistArray::from_shard(d, comm.group().to_vec(), me, t);
+    let y = DistArray::from_shard(d, comm.group().to_vec(), me, NdArray::from_vec(&[n2, h], t));
     held(&y);
     to_1d(comm, y, out)
 }

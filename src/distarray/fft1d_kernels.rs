@@ -13,6 +13,7 @@
 use crate::nd::{NdArray, Store, C64};
 use rustfft::num_complex::Complex;
 use std::f64::consts::PI;
+use std::mem::MaybeUninit;
 
 /// The shard's elements as rustfft complex numbers, for writing.
 pub(super) fn complex_mut(a: &mut NdArray) -> &mut [Complex<f64>] {
@@ -68,7 +69,7 @@ pub(super) fn columns_pass(data: &mut [Complex<f64>], n1: usize, cols: &[usize],
         return;
     }
     let fft = plan(n1, inverse);
-    let roots = Roots::new(n, if inverse { 1.0 } else { -1.0 });
+    let twiddles = Twiddles::new(n, inverse, scale);
     let mut lanes = vec![Complex::default(); n1 * LANES.min(w)];
     let mut scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
     for c0 in (0..w).step_by(LANES) {
@@ -80,15 +81,7 @@ pub(super) fn columns_pass(data: &mut [Complex<f64>], n1: usize, cols: &[usize],
         }
         fft.process_with_scratch(&mut lanes[..cw * n1], &mut scratch);
         for (j, lane) in lanes[..cw * n1].chunks_exact_mut(n1).enumerate() {
-            let col = cols[c0 + j];
-            let mut m = 0;
-            for z in lane {
-                *z *= roots.at(m) * scale;
-                m += col;
-                if m >= n {
-                    m -= n;
-                }
-            }
+            twiddles.apply(lane, cols[c0 + j]);
         }
         for k in 0..n1 {
             for (j, z) in data[k * w + c0..k * w + c0 + cw].iter_mut().enumerate() {
@@ -98,16 +91,44 @@ pub(super) fn columns_pass(data: &mut [Complex<f64>], n1: usize, cols: &[usize],
     }
 }
 
+/// The twiddles of step 2 for columns transformed elsewhere (the fused column pass,
+/// [`super::super::fft_pass`]): element `k1` of column `col` times
+/// `exp(∓2πi·k1·col/n)` and `scale`.
+pub(super) struct Twiddles {
+    n: usize,
+    scale: f64,
+    roots: Roots,
+}
+
+impl Twiddles {
+    pub(super) fn new(n: usize, inverse: bool, scale: f64) -> Twiddles {
+        Twiddles { n, scale, roots: Roots::new(n, if inverse { 1.0 } else { -1.0 }) }
+    }
+
+    /// Multiplies the transformed column `col` (`lane[k1]`) by its twiddles.
+    pub(super) fn apply(&self, lane: &mut [Complex<f64>], col: usize) {
+        let mut m = 0;
+        for z in lane {
+            *z *= self.roots.at(m) * self.scale;
+            m += col;
+            if m >= self.n {
+                m -= self.n;
+            }
+        }
+    }
+}
+
 /// Step 4 on the `[h, n2]` shard `src`: FFTs along the rows, written transposed into
-/// `dst` (`[n2, h]`), `LANES` rows at a time (transformed in place, then copied out
-/// while in cache).
+/// `dst` (`[n2, h]`, every element written), `LANES` rows at a time (transformed in
+/// place, then copied out while in cache).
 pub(super) fn rows_pass_transposed(
     src: &mut [Complex<f64>],
-    dst: &mut [Complex<f64>],
+    dst: &mut [MaybeUninit<Complex<f64>>],
     h: usize,
     n2: usize,
     inverse: bool,
 ) {
+    assert_eq!((src.len(), dst.len()), (h * n2, h * n2), "an [h, n2] shard and its transpose");
     if h == 0 {
         return;
     }
@@ -120,7 +141,7 @@ pub(super) fn rows_pass_transposed(
         for j in 0..n2 {
             let out = &mut dst[j * h + i0..j * h + i0 + r];
             for (i, o) in out.iter_mut().enumerate() {
-                *o = block[i * n2 + j];
+                o.write(block[i * n2 + j]);
             }
         }
     }
