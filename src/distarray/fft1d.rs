@@ -46,13 +46,14 @@
 
 use super::array::{check_memory, global_parts, DistArray};
 use super::comm::{Comm, DaError};
-use super::exchange::redistribute;
+use super::exchange::{elems_of, redistribute, value_of};
+use crate::protocol::Value;
 use super::fft::FftOptions;
 use super::fft_pass;
 use super::{AxisDist, Distribution};
 use crate::dispatch_store;
 use crate::nd::{store, DType, NdArray, Store, Stored, C64};
-use kernels::{columns_pass, complex_mut, rows_pass_transposed, Chirp, Twiddles};
+use kernels::{columns_pass, complex_mut, rows_pass_transposed, uninit_complex, Chirp, Twiddles};
 use ndarray::IxDyn;
 use rustfft::num_complex::Complex;
 use std::cell::Cell;
@@ -203,12 +204,19 @@ fn flat(d: &Distribution) -> Option<AxisDist> {
 }
 
 /// `a`'s shard under the layout `d` of another shape with the same elements on each
-/// engine in the same order; the shard is moved when nothing else holds it.
+/// engine in the same order; the shard is moved when nothing else holds it (else a
+/// c128 shard is copied into a recycled or huge-page-advised buffer).
 fn reshaped(a: DistArray, d: Distribution) -> Result<DistArray, DaError> {
     let (group, rank) = (a.group().to_vec(), a.rank());
-    let shard = a.local()?;
-    drop(a);
+    let shard = a.into_local()?;
     let shape = d.local_shape(rank)?;
+    if let (false, Some(src)) = (shard.is_unique(), shard.as_slice::<C64>()) {
+        let mut v = store::uninit(src.len());
+        v.extend_from_slice(src);
+        let out = DistArray::from_shard(d, group, rank, NdArray::from_vec(&shape, v));
+        held(&out);
+        return Ok(out);
+    }
     let shard = dispatch_store!(shard.into_store(), s => {
         NdArray::from_store(Stored::wrap(s.into_shape_with_order(IxDyn(&shape)).expect("same elements, standard layout")))
     });
@@ -274,15 +282,18 @@ fn columns_done(
         pass(&mut a)?;
         return moved(comm, a, rows);
     }
+    let tr = std::time::Instant::now();
     let line = moved(comm, x, dist1(n, flat(&rows).expect("row blocks are flat"), p)?)?;
     let a = reshaped(line, rows.clone())?;
+    if std::env::var("FFT1D_T").is_ok() { eprintln!("r{me} to rows {:.3}", tr.elapsed().as_secs_f64()); }
+    let tf = std::time::Instant::now();
     let target = cols_layout(n1, n2, p)?;
     let cols = global_parts(&target, me);
     // The inverse: the fused pass scales by 1/n1, the twiddles by the rest.
     let twiddles = Twiddles::new(n, inverse, scale * if inverse { n1 as f64 } else { 1.0 });
     let then = |_: usize, j: usize, lane: &mut [Complex<f64>]| twiddles.apply(lane, cols[1].at(j) as usize);
     match fft_pass::fused_then(comm, a, &target, 0, inverse, &then)? {
-        Ok(done) => Ok(done),
+        Ok(done) => { if std::env::var("FFT1D_T").is_ok() { eprintln!("r{me} fused {:.3}", tf.elapsed().as_secs_f64()); } Ok(done) },
         Err(a) => {
             let mut c = moved(comm, a, target)?;
             pass(&mut c)?;
@@ -303,19 +314,17 @@ fn four_step(
 ) -> Result<DistArray, DaError> {
     let (n, p, me) = (n1 * n2, comm.size(), comm.rank());
     let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
+    let t0 = std::time::Instant::now();
     let b = columns_done(comm, x, n1, n2, inverse, scale)?;
+    let t1 = t0.elapsed().as_secs_f64();
     held(&b);
     let h = b.local_shape()[0];
     let mut shard = b.into_local()?;
-    let mut t: Vec<C64> = store::uninit(h * n2);
-    {
-        let spare = &mut t.spare_capacity_mut()[..h * n2];
-        // SAFETY: MaybeUninit<C64> and MaybeUninit<Complex<f64>> have the same layout
-        // (C64 and Complex<f64> are both #[repr(C)] pairs of f64, see `complex_mut`);
-        // the slice is borrowed mutably only here.
-        let dst = unsafe { std::slice::from_raw_parts_mut(spare.as_mut_ptr().cast(), spare.len()) };
-        rows_pass_transposed(complex_mut(&mut shard), dst, h, n2, inverse);
+    if let Some(d) = out.as_ref().filter(|d| d.dists()[0] == AxisDist::Block && n1 % p == 0 && n2 % p == 0) {
+        return block_out(comm, shard, d.clone(), n1, n2, inverse);
     }
+    let mut t: Vec<C64> = store::uninit(h * n2);
+    rows_pass_transposed(complex_mut(&mut shard), &mut [uninit_complex(&mut t.spare_capacity_mut()[..h * n2])], h, n2, inverse);
     // SAFETY: `rows_pass_transposed` wrote all `h·n2` elements of the transpose.
     unsafe { t.set_len(h * n2) };
     store::park_array(shard);
@@ -327,7 +336,78 @@ fn four_step(
     )?;
     let y = DistArray::from_shard(d, comm.group().to_vec(), me, NdArray::from_vec(&[n2, h], t));
     held(&y);
-    to_1d(comm, y, out)
+    let t2 = t0.elapsed().as_secs_f64();
+    let r = to_1d(comm, y, out);
+    if std::env::var("FFT1D_T").is_ok() { eprintln!("r{me} cols {t1:.3} rows {:.3} to1d {:.3}", t2 - t1, t0.elapsed().as_secs_f64() - t2); }
+    r
+}
+
+/// Step 4 and the last transpose when the result goes to the block layout `d` and
+/// `P` divides `n1` and `n2`: the rows of this engine's `[n1/P, n2]` shard are
+/// transformed and written transposed straight into the `P` pieces the exchange
+/// sends (engine `e` gets the `k2` of its block: `X[k1 + n1·k2]` is `C[k1][k2]`), the
+/// shard is parked, and the result is assembled in its buffer from the pieces.
+fn block_out(
+    comm: &mut dyn Comm,
+    mut shard: NdArray,
+    d: Distribution,
+    n1: usize,
+    n2: usize,
+    inverse: bool,
+) -> Result<DistArray, DaError> {
+    let (p, me) = (comm.size(), comm.rank());
+    let (h, m) = (n1 / p, n2 / p);
+    let mut pieces: Vec<Vec<C64>> = (0..p).map(|_| store::uninit(m * h)).collect();
+    {
+        let mut dst: Vec<_> = pieces.iter_mut().map(|v| uninit_complex(&mut v.spare_capacity_mut()[..m * h])).collect();
+        rows_pass_transposed(complex_mut(&mut shard), &mut dst, h, n2, inverse);
+    }
+    for v in &mut pieces {
+        // SAFETY: `rows_pass_transposed` wrote every element of every piece.
+        unsafe { v.set_len(m * h) };
+    }
+    store::park_array(shard);
+    let mut own = Vec::new();
+    let mut sends: Vec<(usize, Value)> = Vec::with_capacity(p - 1);
+    for (e, v) in pieces.into_iter().enumerate() {
+        if e == me {
+            own = v;
+        } else {
+            sends.push((e, value_of(v)));
+        }
+    }
+    let from: Vec<usize> = (0..p).filter(|&e| e != me).collect();
+    let got = comm.exchange("fft transpose", sends, &from)?;
+    let mut y: Vec<C64> = store::uninit(m * n1);
+    {
+        let room = &mut y.spare_capacity_mut()[..m * n1];
+        let mut place = |s: usize, piece: &[C64]| {
+            for (row, src) in room.chunks_exact_mut(n1).zip(piece.chunks_exact(h)) {
+                for (o, &z) in row[s * h..(s + 1) * h].iter_mut().zip(src) {
+                    o.write(z);
+                }
+            }
+        };
+        place(me, &own);
+        store::park(own);
+        for (&s, v) in from.iter().zip(got) {
+            let piece = elems_of::<C64>(v, s, "fft transpose")?;
+            if piece.len() != m * h {
+                return Err(DaError::Comm(format!(
+                    "fft transpose: engine rank {s} sent {} elements where {} were expected",
+                    piece.len(),
+                    m * h
+                )));
+            }
+            place(s, &piece);
+            store::park(piece);
+        }
+    }
+    // SAFETY: every engine's piece filled its `h` columns of every row above.
+    unsafe { y.set_len(m * n1) };
+    let y = DistArray::from_shard(d, comm.group().to_vec(), me, NdArray::from_vec(&[m * n1], y));
+    held(&y);
+    Ok(y)
 }
 
 /// Applies `f(global index, element)` to every element of the 1-d array's shard.

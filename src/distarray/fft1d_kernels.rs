@@ -27,6 +27,13 @@ pub(super) fn complex_mut(a: &mut NdArray) -> &mut [Complex<f64>] {
     unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast::<Complex<f64>>(), s.len()) }
 }
 
+/// The room of a buffer of c128 elements, as rustfft complex numbers to write.
+pub(super) fn uninit_complex(s: &mut [MaybeUninit<C64>]) -> &mut [MaybeUninit<Complex<f64>>] {
+    // SAFETY: MaybeUninit<T> has T's layout, and C64 and Complex<f64> have the same
+    // layout (see `complex_mut`); the slice is borrowed mutably for the result's lifetime.
+    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), s.len()) }
+}
+
 /// `exp(sign·2πi·m/n)` for any `m < n`, as the product of two table entries computed
 /// directly (no recurrence, so no error growth).
 struct Roots {
@@ -91,25 +98,27 @@ pub(super) fn columns_pass(data: &mut [Complex<f64>], n1: usize, cols: &[usize],
     }
 }
 
-/// The twiddles of step 2 for columns transformed elsewhere (the fused column pass,
-/// [`super::super::fft_pass`]): element `k1` of column `col` times
+/// The twiddles of step 2 (applied by [`columns_pass`], or by the fused column pass
+/// [`super::super::fft_pass`] where the columns arrive): element `k1` of column `col` times
 /// `exp(∓2πi·k1·col/n)` and `scale`.
 pub(super) struct Twiddles {
     n: usize,
-    scale: f64,
+    /// With `scale` folded into its `lo` table.
     roots: Roots,
 }
 
 impl Twiddles {
     pub(super) fn new(n: usize, inverse: bool, scale: f64) -> Twiddles {
-        Twiddles { n, scale, roots: Roots::new(n, if inverse { 1.0 } else { -1.0 }) }
+        let mut roots = Roots::new(n, if inverse { 1.0 } else { -1.0 });
+        roots.lo.iter_mut().for_each(|z| *z *= scale);
+        Twiddles { n, roots }
     }
 
     /// Multiplies the transformed column `col` (`lane[k1]`) by its twiddles.
     pub(super) fn apply(&self, lane: &mut [Complex<f64>], col: usize) {
         let mut m = 0;
         for z in lane {
-            *z *= self.roots.at(m) * self.scale;
+            *z *= self.roots.at(m);
             m += col;
             if m >= self.n {
                 m -= self.n;
@@ -120,15 +129,19 @@ impl Twiddles {
 
 /// Step 4 on the `[h, n2]` shard `src`: FFTs along the rows, written transposed into
 /// `dst` (`[n2, h]`, every element written), `LANES` rows at a time (transformed in
-/// place, then copied out while in cache).
+/// place, then copied out while in cache). `dst` may come in chunks of whole rows of
+/// the transpose (each a multiple of `h` long, together `n2·h`): the pieces an
+/// exchange sends, one per destination.
 pub(super) fn rows_pass_transposed(
     src: &mut [Complex<f64>],
-    dst: &mut [MaybeUninit<Complex<f64>>],
+    dst: &mut [&mut [MaybeUninit<Complex<f64>>]],
     h: usize,
     n2: usize,
     inverse: bool,
 ) {
-    assert_eq!((src.len(), dst.len()), (h * n2, h * n2), "an [h, n2] shard and its transpose");
+    let total: usize = dst.iter().map(|d| d.len()).sum();
+    assert_eq!((src.len(), total), (h * n2, h * n2), "an [h, n2] shard and its transpose");
+    assert!(h == 0 || dst.iter().all(|d| d.len() % h == 0), "chunks of whole rows");
     if h == 0 {
         return;
     }
@@ -138,10 +151,13 @@ pub(super) fn rows_pass_transposed(
         let r = LANES.min(h - i0);
         let block = &mut src[i0 * n2..(i0 + r) * n2];
         fft.process_with_scratch(block, &mut scratch);
-        for j in 0..n2 {
-            let out = &mut dst[j * h + i0..j * h + i0 + r];
-            for (i, o) in out.iter_mut().enumerate() {
-                o.write(block[i * n2 + j]);
+        let mut j = 0;
+        for chunk in dst.iter_mut() {
+            for row in chunk.chunks_exact_mut(h) {
+                for (i, o) in row[i0..i0 + r].iter_mut().enumerate() {
+                    o.write(block[i * n2 + j]);
+                }
+                j += 1;
             }
         }
     }

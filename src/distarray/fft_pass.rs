@@ -79,6 +79,8 @@ pub(super) fn fused_then(
     }
     check_memory(comm, target, DType::C128)?;
     let me = comm.rank();
+    let t0 = std::time::Instant::now();
+    let dbg = std::env::var("FFT1D_T").is_ok();
     let (dist, group) = (a.distribution().clone(), a.group().to_vec());
     let shard = a.into_local()?;
     let shard = if shard.dtype() == DType::C128 { shard } else { shard.astype(DType::C128)? };
@@ -114,6 +116,7 @@ pub(super) fn fused_then(
             sends.push((t.dst_rank, value_of(buf)));
         }
     }
+    let t1 = t0.elapsed().as_secs_f64();
     let incoming: Vec<usize> = plan.receives(me).map(|t| t.src_rank).collect();
     let from: Vec<usize> = incoming.iter().copied().filter(|&r| r != me).collect();
     let mut got = comm.exchange("fft transpose", sends, &from)?.into_iter();
@@ -129,6 +132,7 @@ pub(super) fn fused_then(
         });
     }
 
+    let t2 = t0.elapsed().as_secs_f64();
     // The stack of pieces is this engine's shard of `target`: transform along `axis`.
     let tshape = target.local_shape(me)?;
     let lens: Vec<usize> = plan.receives(me).map(|t| plan.runs(t, axis)[0].len).collect();
@@ -151,6 +155,7 @@ pub(super) fn fused_then(
         fft::transform_pieces_then(&mut views, outer, inner, inverse, then);
     }
 
+    let t3 = t0.elapsed().as_secs_f64();
     // Back: each piece to the engine it came from, written over the same elements.
     let mut back = Vec::new();
     for (&r, piece) in incoming.iter().zip(pieces) {
@@ -180,6 +185,7 @@ pub(super) fn fused_then(
         for_each_segment(&plan, t, |s| mine[s.src..s.src + s.len].copy_from_slice(&piece[s.packed..s.packed + s.len]));
         store::park(piece);
     }
+    if dbg { eprintln!("r{me} fused: copy+pack {t1:.3} exch {:.3} fft {:.3} back {:.3}", t2-t1, t3-t2, t0.elapsed().as_secs_f64()-t3); }
     Ok(Ok(DistArray::from_shard(dist, group, me, NdArray::from_vec(&shape, mine))))
 }
 
