@@ -5,22 +5,26 @@
 //! its share): the vector is viewed as the row-major `N1×N2` matrix
 //! `A[n1][n2] = x[N2·n1 + n2]`, and
 //!
-//! 1. a global transpose makes the columns whole (layout `["n", "bc:⌈N2/P⌉"]`),
-//! 2. each engine transforms its columns (length `N1`) and multiplies by the twiddles
-//!    `exp(∓2πi·n2·k1/N)` (local work, from two small tables),
-//! 3. a global transpose makes the rows whole (`["bc:⌈N1/P⌉", "n"]`),
+//! 1.–3. the columns (length `N1`) are transformed and multiplied by the twiddles
+//!    `exp(∓2πi·n2·k1/N)` (from two small tables), ending with whole rows
+//!    (`["bc:⌈N1/P⌉", "n"]`). A vector in those row blocks (a block input with
+//!    `P | N1`; others get there by one 1-d redistribution) goes through
+//!    [`fft_pass::fused_then`]: the pieces of the transpose to column blocks are
+//!    transformed and twiddled where they arrive and sent back (two exchanges, no
+//!    transposed shard). A cyclic or block-cyclic input whose cycle divides `N2`
+//!    already deals whole columns (a cyclic vector is a matrix with cyclic columns):
+//!    they are transformed where they are, and one transpose makes the rows whole.
 //! 4. each engine transforms its rows (length `N2`), giving `C[k1][k2] = X[k1 + N1·k2]`,
-//!    and transposes its shard locally: that is the `N2×N1` matrix of `X` with its
-//!    columns split, which for `P | N1` *is* the 1-d layout `"bc:N1/P"` of `X`.
+//!    written transposed: the `N2×N1` matrix of `X` with its columns split, which for
+//!    `P | N1` *is* the 1-d layout `"bc:N1/P"` of `X`. For a block result (`P | N1`,
+//!    `P | N2`) the rows are written straight into the pieces each engine gets and the
+//!    result is assembled from them in the parked shard: one exchange.
 //!
-//! Every global transpose is DistArray's own [`redistribute`], 1-d where the layout
-//! is a 1-d one (then the reshape between 1-d and 2-d moves the shard, no copy) and
-//! 2-d otherwise. For a block input with `P | N1` and `P | N2` that is three
-//! all-to-alls in all (two with `keep_layout: false`); `N1` and `N2` are chosen from
-//! `N`'s divisors to balance the shards of both passes, preferring `P | N1` and then
-//! `N1 ≈ N2`. Cyclic and block-cyclic inputs only change the first redistribution,
-//! and when their cycle divides `N2` there is none: step 1 deals the columns as the
-//! input deals the elements (a cyclic vector is a matrix with cyclic columns).
+//! The other global transposes are DistArray's [`redistribute`], 1-d where the layout
+//! is a 1-d one (the reshape between 1-d and 2-d moves the shard). For a block input
+//! and output with `P | N1`, `P | N2` that is three exchanges in all (two with
+//! `keep_layout: false`); `N1` and `N2` are chosen from `N`'s divisors to balance the
+//! shards of both passes, preferring `P | N1` and then `N1 ≈ N2`.
 //!
 //! **Bluestein** (`N` prime, or no split keeps the shards within twice their share,
 //! e.g. `N = 2·p` on more than 2 engines): with the chirp `c[n] = exp(∓iπn²/N)`,
@@ -41,18 +45,18 @@
 //!   own; the inverse divides by `N` (the local passes scale by `1/N1` and `1/N2`).
 //! - **Memory**: every intermediate shard is within twice the engine's share `⌈N/P⌉`
 //!   (Bluestein: of `⌈M/P⌉`). Besides input and output an engine holds the current
-//!   shard and, while a redistribution runs, its target and packed sends (or, in
-//!   step 4, the rows and their transpose).
+//!   shard and its packed pieces or transpose. Inside the call (a [`store::recycling`]
+//!   scope, see [`super::fft`]) every shard and piece left behind is parked for reuse.
 
 use super::array::{check_memory, global_parts, DistArray};
 use super::comm::{Comm, DaError};
 use super::exchange::{elems_of, redistribute, value_of};
-use crate::protocol::Value;
 use super::fft::FftOptions;
 use super::fft_pass;
 use super::{AxisDist, Distribution};
 use crate::dispatch_store;
 use crate::nd::{store, DType, NdArray, Store, Stored, C64};
+use crate::protocol::Value;
 use kernels::{columns_pass, complex_mut, rows_pass_transposed, uninit_complex, Chirp, Twiddles};
 use ndarray::IxDyn;
 use rustfft::num_complex::Complex;
@@ -210,16 +214,16 @@ fn reshaped(a: DistArray, d: Distribution) -> Result<DistArray, DaError> {
     let (group, rank) = (a.group().to_vec(), a.rank());
     let shard = a.into_local()?;
     let shape = d.local_shape(rank)?;
-    if let (false, Some(src)) = (shard.is_unique(), shard.as_slice::<C64>()) {
-        let mut v = store::uninit(src.len());
-        v.extend_from_slice(src);
-        let out = DistArray::from_shard(d, group, rank, NdArray::from_vec(&shape, v));
-        held(&out);
-        return Ok(out);
-    }
-    let shard = dispatch_store!(shard.into_store(), s => {
-        NdArray::from_store(Stored::wrap(s.into_shape_with_order(IxDyn(&shape)).expect("same elements, standard layout")))
-    });
+    let shard = match shard.as_slice::<C64>().filter(|_| !shard.is_unique()) {
+        Some(src) => {
+            let mut v = store::uninit(src.len());
+            v.extend_from_slice(src);
+            NdArray::from_vec(&shape, v)
+        }
+        None => dispatch_store!(shard.into_store(), s => {
+            NdArray::from_store(Stored::wrap(s.into_shape_with_order(IxDyn(&shape)).expect("same elements, standard layout")))
+        }),
+    };
     let out = DistArray::from_shard(d, group, rank, shard);
     held(&out);
     Ok(out)
@@ -282,18 +286,15 @@ fn columns_done(
         pass(&mut a)?;
         return moved(comm, a, rows);
     }
-    let tr = std::time::Instant::now();
     let line = moved(comm, x, dist1(n, flat(&rows).expect("row blocks are flat"), p)?)?;
     let a = reshaped(line, rows.clone())?;
-    if std::env::var("FFT1D_T").is_ok() { eprintln!("r{me} to rows {:.3}", tr.elapsed().as_secs_f64()); }
-    let tf = std::time::Instant::now();
     let target = cols_layout(n1, n2, p)?;
     let cols = global_parts(&target, me);
     // The inverse: the fused pass scales by 1/n1, the twiddles by the rest.
     let twiddles = Twiddles::new(n, inverse, scale * if inverse { n1 as f64 } else { 1.0 });
     let then = |_: usize, j: usize, lane: &mut [Complex<f64>]| twiddles.apply(lane, cols[1].at(j) as usize);
     match fft_pass::fused_then(comm, a, &target, 0, inverse, &then)? {
-        Ok(done) => { if std::env::var("FFT1D_T").is_ok() { eprintln!("r{me} fused {:.3}", tf.elapsed().as_secs_f64()); } Ok(done) },
+        Ok(done) => Ok(done),
         Err(a) => {
             let mut c = moved(comm, a, target)?;
             pass(&mut c)?;
@@ -314,17 +315,23 @@ fn four_step(
 ) -> Result<DistArray, DaError> {
     let (n, p, me) = (n1 * n2, comm.size(), comm.rank());
     let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
-    let t0 = std::time::Instant::now();
     let b = columns_done(comm, x, n1, n2, inverse, scale)?;
-    let t1 = t0.elapsed().as_secs_f64();
     held(&b);
     let h = b.local_shape()[0];
     let mut shard = b.into_local()?;
-    if let Some(d) = out.as_ref().filter(|d| d.dists()[0] == AxisDist::Block && n1 % p == 0 && n2 % p == 0) {
+    if let Some(d) =
+        out.as_ref().filter(|d| d.dists()[0] == AxisDist::Block && n1.is_multiple_of(p) && n2.is_multiple_of(p))
+    {
         return block_out(comm, shard, d.clone(), n1, n2, inverse);
     }
     let mut t: Vec<C64> = store::uninit(h * n2);
-    rows_pass_transposed(complex_mut(&mut shard), &mut [uninit_complex(&mut t.spare_capacity_mut()[..h * n2])], h, n2, inverse);
+    rows_pass_transposed(
+        complex_mut(&mut shard),
+        &mut [uninit_complex(&mut t.spare_capacity_mut()[..h * n2])],
+        h,
+        n2,
+        inverse,
+    );
     // SAFETY: `rows_pass_transposed` wrote all `h·n2` elements of the transpose.
     unsafe { t.set_len(h * n2) };
     store::park_array(shard);
@@ -336,10 +343,7 @@ fn four_step(
     )?;
     let y = DistArray::from_shard(d, comm.group().to_vec(), me, NdArray::from_vec(&[n2, h], t));
     held(&y);
-    let t2 = t0.elapsed().as_secs_f64();
-    let r = to_1d(comm, y, out);
-    if std::env::var("FFT1D_T").is_ok() { eprintln!("r{me} cols {t1:.3} rows {:.3} to1d {:.3}", t2 - t1, t0.elapsed().as_secs_f64() - t2); }
-    r
+    to_1d(comm, y, out)
 }
 
 /// Step 4 and the last transpose when the result goes to the block layout `d` and
@@ -367,15 +371,9 @@ fn block_out(
         unsafe { v.set_len(m * h) };
     }
     store::park_array(shard);
-    let mut own = Vec::new();
-    let mut sends: Vec<(usize, Value)> = Vec::with_capacity(p - 1);
-    for (e, v) in pieces.into_iter().enumerate() {
-        if e == me {
-            own = v;
-        } else {
-            sends.push((e, value_of(v)));
-        }
-    }
+    let own = std::mem::take(&mut pieces[me]);
+    let sends: Vec<(usize, Value)> =
+        pieces.into_iter().enumerate().filter(|&(e, _)| e != me).map(|(e, v)| (e, value_of(v))).collect();
     let from: Vec<usize> = (0..p).filter(|&e| e != me).collect();
     let got = comm.exchange("fft transpose", sends, &from)?;
     let mut y: Vec<C64> = store::uninit(m * n1);

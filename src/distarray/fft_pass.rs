@@ -26,7 +26,6 @@ use super::comm::{Comm, DaError};
 use super::exchange::{elems_of, value_of};
 use super::{for_each_segment, pack, Distribution, RedistributionPlan};
 use crate::nd::{fft, store, DType, NdArray, Store, C64};
-use rustfft::num_complex::Complex;
 
 /// Whether the target shards of `plan` are, along `axis`, the pieces of the source
 /// ranks stacked in rank order, each whole along every other axis.
@@ -71,7 +70,7 @@ pub(super) fn fused_then(
     target: &Distribution,
     axis: usize,
     inverse: bool,
-    then: &dyn Fn(usize, usize, &mut [Complex<f64>]),
+    then: &fft::LaneFn,
 ) -> Result<Result<DistArray, DistArray>, DaError> {
     let plan = RedistributionPlan::new(a.distribution(), target)?;
     if !pieces_stack(&plan, axis) {
@@ -79,8 +78,6 @@ pub(super) fn fused_then(
     }
     check_memory(comm, target, DType::C128)?;
     let me = comm.rank();
-    let t0 = std::time::Instant::now();
-    let dbg = std::env::var("FFT1D_T").is_ok();
     let (dist, group) = (a.distribution().clone(), a.group().to_vec());
     let shard = a.into_local()?;
     let shard = if shard.dtype() == DType::C128 { shard } else { shard.astype(DType::C128)? };
@@ -116,7 +113,6 @@ pub(super) fn fused_then(
             sends.push((t.dst_rank, value_of(buf)));
         }
     }
-    let t1 = t0.elapsed().as_secs_f64();
     let incoming: Vec<usize> = plan.receives(me).map(|t| t.src_rank).collect();
     let from: Vec<usize> = incoming.iter().copied().filter(|&r| r != me).collect();
     let mut got = comm.exchange("fft transpose", sends, &from)?.into_iter();
@@ -132,7 +128,6 @@ pub(super) fn fused_then(
         });
     }
 
-    let t2 = t0.elapsed().as_secs_f64();
     // The stack of pieces is this engine's shard of `target`: transform along `axis`.
     let tshape = target.local_shape(me)?;
     let lens: Vec<usize> = plan.receives(me).map(|t| plan.runs(t, axis)[0].len).collect();
@@ -155,7 +150,6 @@ pub(super) fn fused_then(
         fft::transform_pieces_then(&mut views, outer, inner, inverse, then);
     }
 
-    let t3 = t0.elapsed().as_secs_f64();
     // Back: each piece to the engine it came from, written over the same elements.
     let mut back = Vec::new();
     for (&r, piece) in incoming.iter().zip(pieces) {
@@ -185,7 +179,6 @@ pub(super) fn fused_then(
         for_each_segment(&plan, t, |s| mine[s.src..s.src + s.len].copy_from_slice(&piece[s.packed..s.packed + s.len]));
         store::park(piece);
     }
-    if dbg { eprintln!("r{me} fused: copy+pack {t1:.3} exch {:.3} fft {:.3} back {:.3}", t2-t1, t3-t2, t0.elapsed().as_secs_f64()-t3); }
     Ok(Ok(DistArray::from_shard(dist, group, me, NdArray::from_vec(&shape, mine))))
 }
 

@@ -160,16 +160,13 @@ pub fn transform_pieces(pieces: &mut [Piece], outer: usize, inner: usize, invers
     transform_pieces_then(pieces, outer, inner, inverse, &|_, _, _| {});
 }
 
+/// What [`transform_pieces_then`] calls on each transformed lane: `(o, i, lane)`.
+pub type LaneFn<'a> = dyn Fn(usize, usize, &mut [Complex<f64>]) + 'a;
+
 /// [`transform_pieces`], calling `then(o, i, lane)` on each transformed lane (outer
 /// index `o`, inner index `i`) while it is in cache, before the inverse's scaling and
 /// before it is written back: e.g. the twiddles of a four-step FFT.
-pub fn transform_pieces_then(
-    pieces: &mut [Piece],
-    outer: usize,
-    inner: usize,
-    inverse: bool,
-    then: &dyn Fn(usize, usize, &mut [Complex<f64>]),
-) {
+pub fn transform_pieces_then(pieces: &mut [Piece], outer: usize, inner: usize, inverse: bool, then: &LaneFn) {
     let n: usize = pieces.iter().map(|p| p.len).sum();
     if n <= 1 || outer * inner == 0 {
         return;
