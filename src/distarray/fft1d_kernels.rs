@@ -114,15 +114,12 @@ impl Twiddles {
         Twiddles { n, roots }
     }
 
-    /// Multiplies the transformed column `col` (`lane[k1]`) by its twiddles.
+    /// Multiplies the transformed column `col` (`lane[k1]`) by its twiddles. The
+    /// phases `k1·col` stay below `n` (`k1 < n1`, `col < n2`): no reduction needed.
     pub(super) fn apply(&self, lane: &mut [Complex<f64>], col: usize) {
-        let mut m = 0;
-        for z in lane {
-            *z *= self.roots.at(m);
-            m += col;
-            if m >= self.n {
-                m -= self.n;
-            }
+        assert!(lane.is_empty() || (lane.len() - 1) * col < self.n, "a column of the n1 × n2 matrix");
+        for (k1, z) in lane.iter_mut().enumerate() {
+            *z *= self.roots.at(k1 * col);
         }
     }
 }
