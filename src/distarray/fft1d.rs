@@ -5,22 +5,26 @@
 //! its share): the vector is viewed as the row-major `N1×N2` matrix
 //! `A[n1][n2] = x[N2·n1 + n2]`, and
 //!
-//! 1. a global transpose makes the columns whole (layout `["n", "bc:⌈N2/P⌉"]`),
-//! 2. each engine transforms its columns (length `N1`) and multiplies by the twiddles
-//!    `exp(∓2πi·n2·k1/N)` (local work, from two small tables),
-//! 3. a global transpose makes the rows whole (`["bc:⌈N1/P⌉", "n"]`),
+//! 1.–3. the columns (length `N1`) are transformed and multiplied by the twiddles
+//!    `exp(∓2πi·n2·k1/N)` (from two small tables), ending with whole rows
+//!    (`["bc:⌈N1/P⌉", "n"]`). A vector in those row blocks (a block input with
+//!    `P | N1`; others get there by one 1-d redistribution) goes through
+//!    [`fft_pass::fused_then`]: the pieces of the transpose to column blocks are
+//!    transformed and twiddled where they arrive and sent back (two exchanges, no
+//!    transposed shard). A cyclic or block-cyclic input whose cycle divides `N2`
+//!    already deals whole columns (a cyclic vector is a matrix with cyclic columns):
+//!    they are transformed where they are, and one transpose makes the rows whole.
 //! 4. each engine transforms its rows (length `N2`), giving `C[k1][k2] = X[k1 + N1·k2]`,
-//!    and transposes its shard locally: that is the `N2×N1` matrix of `X` with its
-//!    columns split, which for `P | N1` *is* the 1-d layout `"bc:N1/P"` of `X`.
+//!    written transposed: the `N2×N1` matrix of `X` with its columns split, which for
+//!    `P | N1` *is* the 1-d layout `"bc:N1/P"` of `X`. For a block result (`P | N1`,
+//!    `P | N2`) the rows are written straight into the pieces each engine gets and the
+//!    result is assembled from them in the parked shard: one exchange.
 //!
-//! Every global transpose is DistArray's own [`redistribute`], 1-d where the layout
-//! is a 1-d one (then the reshape between 1-d and 2-d moves the shard, no copy) and
-//! 2-d otherwise. For a block input with `P | N1` and `P | N2` that is three
-//! all-to-alls in all (two with `keep_layout: false`); `N1` and `N2` are chosen from
-//! `N`'s divisors to balance the shards of both passes, preferring `P | N1` and then
-//! `N1 ≈ N2`. Cyclic and block-cyclic inputs only change the first redistribution,
-//! and when their cycle divides `N2` there is none: step 1 deals the columns as the
-//! input deals the elements (a cyclic vector is a matrix with cyclic columns).
+//! The other global transposes are DistArray's [`redistribute`], 1-d where the layout
+//! is a 1-d one (the reshape between 1-d and 2-d moves the shard). For a block input
+//! and output with `P | N1`, `P | N2` that is three exchanges in all (two with
+//! `keep_layout: false`); `N1` and `N2` are chosen from `N`'s divisors to balance the
+//! shards of both passes, preferring `P | N1` and then `N1 ≈ N2`.
 //!
 //! **Bluestein** (`N` prime, or no split keeps the shards within twice their share,
 //! e.g. `N = 2·p` on more than 2 engines): with the chirp `c[n] = exp(∓iπn²/N)`,
@@ -41,17 +45,19 @@
 //!   own; the inverse divides by `N` (the local passes scale by `1/N1` and `1/N2`).
 //! - **Memory**: every intermediate shard is within twice the engine's share `⌈N/P⌉`
 //!   (Bluestein: of `⌈M/P⌉`). Besides input and output an engine holds the current
-//!   shard and, while a redistribution runs, its target and packed sends (or, in
-//!   step 4, the rows and their transpose).
+//!   shard and its packed pieces or transpose. Inside the call (a [`store::recycling`]
+//!   scope, see [`super::fft`]) every shard and piece left behind is parked for reuse.
 
 use super::array::{check_memory, global_parts, DistArray};
 use super::comm::{Comm, DaError};
-use super::exchange::redistribute;
+use super::exchange::{elems_of, redistribute, value_of};
 use super::fft::FftOptions;
+use super::fft_pass;
 use super::{AxisDist, Distribution};
 use crate::dispatch_store;
 use crate::nd::{store, DType, NdArray, Store, Stored, C64};
-use kernels::{columns_pass, complex_mut, rows_pass_transposed, Chirp};
+use crate::protocol::Value;
+use kernels::{columns_pass, complex_mut, rows_pass_transposed, uninit_complex, Chirp, Twiddles};
 use ndarray::IxDyn;
 use rustfft::num_complex::Complex;
 use std::cell::Cell;
@@ -202,29 +208,34 @@ fn flat(d: &Distribution) -> Option<AxisDist> {
 }
 
 /// `a`'s shard under the layout `d` of another shape with the same elements on each
-/// engine in the same order; the shard is moved when nothing else holds it.
+/// engine in the same order; the shard is moved when nothing else holds it (else a
+/// c128 shard is copied into a recycled or huge-page-advised buffer).
 fn reshaped(a: DistArray, d: Distribution) -> Result<DistArray, DaError> {
     let (group, rank) = (a.group().to_vec(), a.rank());
-    let shard = a.local()?;
-    drop(a);
+    let shard = a.into_local()?;
     let shape = d.local_shape(rank)?;
-    let shard = dispatch_store!(shard.into_store(), s => {
-        NdArray::from_store(Stored::wrap(s.into_shape_with_order(IxDyn(&shape)).expect("same elements, standard layout")))
-    });
+    let shard = match shard.as_slice::<C64>().filter(|_| !shard.is_unique()) {
+        Some(src) => {
+            let mut v = store::uninit(src.len());
+            v.extend_from_slice(src);
+            NdArray::from_vec(&shape, v)
+        }
+        None => dispatch_store!(shard.into_store(), s => {
+            NdArray::from_store(Stored::wrap(s.into_shape_with_order(IxDyn(&shape)).expect("same elements, standard layout")))
+        }),
+    };
     let out = DistArray::from_shard(d, group, rank, shard);
     held(&out);
     Ok(out)
 }
 
-/// The 1-d array `x` of length `r·c` as the `[r, c]` matrix laid out by `target`.
-fn to_2d(comm: &mut dyn Comm, x: DistArray, target: Distribution) -> Result<DistArray, DaError> {
-    let (r, c, p) = (target.shape()[0], target.shape()[1], target.engines());
-    let via = if flat(&target).is_some() { target.clone() } else { rows_layout(r, c, p)? };
-    let line = redistribute(comm, &x, dist1(r * c, flat(&via).expect("a flat layout"), p)?)?;
-    drop(x);
-    held(&line);
-    let m = reshaped(line, via)?;
-    let out = redistribute(comm, &m, target)?;
+/// `a` redistributed to `target`; the shard it leaves behind is parked for reuse.
+fn moved(comm: &mut dyn Comm, a: DistArray, target: Distribution) -> Result<DistArray, DaError> {
+    if *a.distribution() == target {
+        return Ok(a);
+    }
+    let out = redistribute(comm, &a, target)?;
+    store::park_array(a.into_local()?);
     held(&out);
     Ok(out)
 }
@@ -234,17 +245,61 @@ fn to_2d(comm: &mut dyn Comm, x: DistArray, target: Distribution) -> Result<Dist
 fn to_1d(comm: &mut dyn Comm, y: DistArray, target: Option<Distribution>) -> Result<DistArray, DaError> {
     let d = y.distribution().clone();
     let (r, c, p) = (d.shape()[0], d.shape()[1], d.engines());
-    let y = if flat(&d).is_some() { y } else { redistribute(comm, &y, rows_layout(r, c, p)?)? };
-    held(&y);
+    let y = if flat(&d).is_some() { y } else { moved(comm, y, rows_layout(r, c, p)?)? };
     let f = flat(y.distribution()).expect("a flat layout");
     let line = reshaped(y, dist1(r * c, f, p)?)?;
     match target {
-        Some(t) => {
-            let out = redistribute(comm, &line, t)?;
-            held(&out);
-            Ok(out)
-        }
+        Some(t) => moved(comm, line, t),
         None => Ok(line),
+    }
+}
+
+/// Steps 1–3 of the four-step FFT of the c128 1-d array `x` (length `n1·n2`): the
+/// `n1 × n2` matrix with its columns transformed and twiddled (scaled by `scale`), in
+/// [`rows_layout`].
+///
+/// When the input's own layout already deals whole columns (cyclic inputs), the
+/// columns are transformed there and one transpose makes the rows whole. Otherwise the
+/// vector goes to row blocks (a 1-d redistribution, none for a block input with
+/// `P | n1`) and the column pass is [`fft_pass::fused_then`]: the pieces of the
+/// transpose to column blocks are transformed and twiddled where they arrive and sent
+/// back, so no transposed shard is assembled.
+fn columns_done(
+    comm: &mut dyn Comm,
+    x: DistArray,
+    n1: usize,
+    n2: usize,
+    inverse: bool,
+    scale: f64,
+) -> Result<DistArray, DaError> {
+    let (n, p, me) = (n1 * n2, comm.size(), comm.rank());
+    let rows = rows_layout(n1, n2, p)?;
+    let first = first_pass_layout(x.distribution().dists()[0], n1, n2, p)?;
+    let pass = |a: &mut DistArray| -> Result<(), DaError> {
+        let parts = global_parts(a.distribution(), me);
+        let cols: Vec<usize> = (0..a.local_shape()[1]).map(|j| parts[1].at(j) as usize).collect();
+        columns_pass(complex_mut(&mut *a.local_mut()?), n1, &cols, n, inverse, scale);
+        Ok(())
+    };
+    if flat(&first).is_some_and(|f| dist1(n, f, p).is_ok_and(|d| d == *x.distribution())) {
+        let mut a = reshaped(x, first)?;
+        pass(&mut a)?;
+        return moved(comm, a, rows);
+    }
+    let line = moved(comm, x, dist1(n, flat(&rows).expect("row blocks are flat"), p)?)?;
+    let a = reshaped(line, rows.clone())?;
+    let target = cols_layout(n1, n2, p)?;
+    let cols = global_parts(&target, me);
+    // The inverse: the fused pass scales by 1/n1, the twiddles by the rest.
+    let twiddles = Twiddles::new(n, inverse, scale * if inverse { n1 as f64 } else { 1.0 });
+    let then = |_: usize, j: usize, lane: &mut [Complex<f64>]| twiddles.apply(lane, cols[1].at(j) as usize);
+    match fft_pass::fused_then(comm, a, &target, 0, inverse, &then)? {
+        Ok(done) => Ok(done),
+        Err(a) => {
+            let mut c = moved(comm, a, target)?;
+            pass(&mut c)?;
+            moved(comm, c, rows)
+        }
     }
 }
 
@@ -259,31 +314,98 @@ fn four_step(
     out: Option<Distribution>,
 ) -> Result<DistArray, DaError> {
     let (n, p, me) = (n1 * n2, comm.size(), comm.rank());
-    let first = first_pass_layout(x.distribution().dists()[0], n1, n2, p)?;
-    let mut a = to_2d(comm, x, first)?;
-    let w = a.local_shape()[1];
-    let parts = global_parts(a.distribution(), me);
-    let cols: Vec<usize> = (0..w).map(|j| parts[1].at(j) as usize).collect();
     let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
-    columns_pass(complex_mut(&mut *a.local_mut()?), n1, &cols, n, inverse, scale);
-    let b = redistribute(comm, &a, rows_layout(n1, n2, p)?)?;
-    drop(a);
+    let b = columns_done(comm, x, n1, n2, inverse, scale)?;
     held(&b);
     let h = b.local_shape()[0];
-    let mut shard = b.local()?;
-    drop(b);
-    let mut t = NdArray::from_vec(&[n2, h], store::zeroed::<C64>(h * n2));
-    rows_pass_transposed(complex_mut(&mut shard), complex_mut(&mut t), h, n2, inverse);
-    drop(shard);
+    let mut shard = b.into_local()?;
+    if let Some(d) =
+        out.as_ref().filter(|d| d.dists()[0] == AxisDist::Block && n1.is_multiple_of(p) && n2.is_multiple_of(p))
+    {
+        return block_out(comm, shard, d.clone(), n1, n2, inverse);
+    }
+    let mut t: Vec<C64> = store::uninit(h * n2);
+    rows_pass_transposed(
+        complex_mut(&mut shard),
+        &mut [uninit_complex(&mut t.spare_capacity_mut()[..h * n2])],
+        h,
+        n2,
+        inverse,
+    );
+    // SAFETY: `rows_pass_transposed` wrote all `h·n2` elements of the transpose.
+    unsafe { t.set_len(h * n2) };
+    store::park_array(shard);
     let d = Distribution::with_grid(
         &[n2, n1],
         &[AxisDist::NotDistributed, AxisDist::BlockCyclic(n1.div_ceil(p))],
         &[1, p as i64],
         p,
     )?;
-    let y = DistArray::from_shard(d, comm.group().to_vec(), me, t);
+    let y = DistArray::from_shard(d, comm.group().to_vec(), me, NdArray::from_vec(&[n2, h], t));
     held(&y);
     to_1d(comm, y, out)
+}
+
+/// Step 4 and the last transpose when the result goes to the block layout `d` and
+/// `P` divides `n1` and `n2`: the rows of this engine's `[n1/P, n2]` shard are
+/// transformed and written transposed straight into the `P` pieces the exchange
+/// sends (engine `e` gets the `k2` of its block: `X[k1 + n1·k2]` is `C[k1][k2]`), the
+/// shard is parked, and the result is assembled in its buffer from the pieces.
+fn block_out(
+    comm: &mut dyn Comm,
+    mut shard: NdArray,
+    d: Distribution,
+    n1: usize,
+    n2: usize,
+    inverse: bool,
+) -> Result<DistArray, DaError> {
+    let (p, me) = (comm.size(), comm.rank());
+    let (h, m) = (n1 / p, n2 / p);
+    let mut pieces: Vec<Vec<C64>> = (0..p).map(|_| store::uninit(m * h)).collect();
+    {
+        let mut dst: Vec<_> = pieces.iter_mut().map(|v| uninit_complex(&mut v.spare_capacity_mut()[..m * h])).collect();
+        rows_pass_transposed(complex_mut(&mut shard), &mut dst, h, n2, inverse);
+    }
+    for v in &mut pieces {
+        // SAFETY: `rows_pass_transposed` wrote every element of every piece.
+        unsafe { v.set_len(m * h) };
+    }
+    store::park_array(shard);
+    let own = std::mem::take(&mut pieces[me]);
+    let sends: Vec<(usize, Value)> =
+        pieces.into_iter().enumerate().filter(|&(e, _)| e != me).map(|(e, v)| (e, value_of(v))).collect();
+    let from: Vec<usize> = (0..p).filter(|&e| e != me).collect();
+    let got = comm.exchange("fft transpose", sends, &from)?;
+    let mut y: Vec<C64> = store::uninit(m * n1);
+    {
+        let room = &mut y.spare_capacity_mut()[..m * n1];
+        let mut place = |s: usize, piece: &[C64]| {
+            for (row, src) in room.chunks_exact_mut(n1).zip(piece.chunks_exact(h)) {
+                for (o, &z) in row[s * h..(s + 1) * h].iter_mut().zip(src) {
+                    o.write(z);
+                }
+            }
+        };
+        place(me, &own);
+        store::park(own);
+        for (&s, v) in from.iter().zip(got) {
+            let piece = elems_of::<C64>(v, s, "fft transpose")?;
+            if piece.len() != m * h {
+                return Err(DaError::Comm(format!(
+                    "fft transpose: engine rank {s} sent {} elements where {} were expected",
+                    piece.len(),
+                    m * h
+                )));
+            }
+            place(s, &piece);
+            store::park(piece);
+        }
+    }
+    // SAFETY: every engine's piece filled its `h` columns of every row above.
+    unsafe { y.set_len(m * n1) };
+    let y = DistArray::from_shard(d, comm.group().to_vec(), me, NdArray::from_vec(&[m * n1], y));
+    held(&y);
+    Ok(y)
 }
 
 /// Applies `f(global index, element)` to every element of the 1-d array's shard.

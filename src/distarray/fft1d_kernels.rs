@@ -13,6 +13,7 @@
 use crate::nd::{NdArray, Store, C64};
 use rustfft::num_complex::Complex;
 use std::f64::consts::PI;
+use std::mem::MaybeUninit;
 
 /// The shard's elements as rustfft complex numbers, for writing.
 pub(super) fn complex_mut(a: &mut NdArray) -> &mut [Complex<f64>] {
@@ -24,6 +25,13 @@ pub(super) fn complex_mut(a: &mut NdArray) -> &mut [Complex<f64>] {
     // `im` (same size and alignment, checked above); the slice is borrowed mutably for
     // the lifetime of the result, so nothing else sees it meanwhile.
     unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast::<Complex<f64>>(), s.len()) }
+}
+
+/// The room of a buffer of c128 elements, as rustfft complex numbers to write.
+pub(super) fn uninit_complex(s: &mut [MaybeUninit<C64>]) -> &mut [MaybeUninit<Complex<f64>>] {
+    // SAFETY: MaybeUninit<T> has T's layout, and C64 and Complex<f64> have the same
+    // layout (see `complex_mut`); the slice is borrowed mutably for the result's lifetime.
+    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), s.len()) }
 }
 
 /// `exp(sign·2πi·m/n)` for any `m < n`, as the product of two table entries computed
@@ -68,7 +76,7 @@ pub(super) fn columns_pass(data: &mut [Complex<f64>], n1: usize, cols: &[usize],
         return;
     }
     let fft = plan(n1, inverse);
-    let roots = Roots::new(n, if inverse { 1.0 } else { -1.0 });
+    let twiddles = Twiddles::new(n, inverse, scale);
     let mut lanes = vec![Complex::default(); n1 * LANES.min(w)];
     let mut scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
     for c0 in (0..w).step_by(LANES) {
@@ -80,15 +88,7 @@ pub(super) fn columns_pass(data: &mut [Complex<f64>], n1: usize, cols: &[usize],
         }
         fft.process_with_scratch(&mut lanes[..cw * n1], &mut scratch);
         for (j, lane) in lanes[..cw * n1].chunks_exact_mut(n1).enumerate() {
-            let col = cols[c0 + j];
-            let mut m = 0;
-            for z in lane {
-                *z *= roots.at(m) * scale;
-                m += col;
-                if m >= n {
-                    m -= n;
-                }
-            }
+            twiddles.apply(lane, cols[c0 + j]);
         }
         for k in 0..n1 {
             for (j, z) in data[k * w + c0..k * w + c0 + cw].iter_mut().enumerate() {
@@ -98,16 +98,47 @@ pub(super) fn columns_pass(data: &mut [Complex<f64>], n1: usize, cols: &[usize],
     }
 }
 
+/// The twiddles of step 2 (applied by [`columns_pass`], or by the fused column pass
+/// [`super::super::fft_pass`] where the columns arrive): element `k1` of column `col` times
+/// `exp(∓2πi·k1·col/n)` and `scale`.
+pub(super) struct Twiddles {
+    n: usize,
+    /// With `scale` folded into its `lo` table.
+    roots: Roots,
+}
+
+impl Twiddles {
+    pub(super) fn new(n: usize, inverse: bool, scale: f64) -> Twiddles {
+        let mut roots = Roots::new(n, if inverse { 1.0 } else { -1.0 });
+        roots.lo.iter_mut().for_each(|z| *z *= scale);
+        Twiddles { n, roots }
+    }
+
+    /// Multiplies the transformed column `col` (`lane[k1]`) by its twiddles. The
+    /// phases `k1·col` stay below `n` (`k1 < n1`, `col < n2`): no reduction needed.
+    pub(super) fn apply(&self, lane: &mut [Complex<f64>], col: usize) {
+        assert!(lane.is_empty() || (lane.len() - 1) * col < self.n, "a column of the n1 × n2 matrix");
+        for (k1, z) in lane.iter_mut().enumerate() {
+            *z *= self.roots.at(k1 * col);
+        }
+    }
+}
+
 /// Step 4 on the `[h, n2]` shard `src`: FFTs along the rows, written transposed into
-/// `dst` (`[n2, h]`), `LANES` rows at a time (transformed in place, then copied out
-/// while in cache).
+/// `dst` (`[n2, h]`, every element written), `LANES` rows at a time (transformed in
+/// place, then copied out while in cache). `dst` may come in chunks of whole rows of
+/// the transpose (each a multiple of `h` long, together `n2·h`): the pieces an
+/// exchange sends, one per destination.
 pub(super) fn rows_pass_transposed(
     src: &mut [Complex<f64>],
-    dst: &mut [Complex<f64>],
+    dst: &mut [&mut [MaybeUninit<Complex<f64>>]],
     h: usize,
     n2: usize,
     inverse: bool,
 ) {
+    let total: usize = dst.iter().map(|d| d.len()).sum();
+    assert_eq!((src.len(), total), (h * n2, h * n2), "an [h, n2] shard and its transpose");
+    assert!(h == 0 || dst.iter().all(|d| d.len() % h == 0), "chunks of whole rows");
     if h == 0 {
         return;
     }
@@ -117,10 +148,13 @@ pub(super) fn rows_pass_transposed(
         let r = LANES.min(h - i0);
         let block = &mut src[i0 * n2..(i0 + r) * n2];
         fft.process_with_scratch(block, &mut scratch);
-        for j in 0..n2 {
-            let out = &mut dst[j * h + i0..j * h + i0 + r];
-            for (i, o) in out.iter_mut().enumerate() {
-                *o = block[i * n2 + j];
+        let mut j = 0;
+        for chunk in dst.iter_mut() {
+            for row in chunk.chunks_exact_mut(h) {
+                for (i, o) in row[i0..i0 + r].iter_mut().enumerate() {
+                    o.write(block[i * n2 + j]);
+                }
+                j += 1;
             }
         }
     }

@@ -57,6 +57,21 @@ pub(super) fn fused(
     axis: usize,
     inverse: bool,
 ) -> Result<Result<DistArray, DistArray>, DaError> {
+    fused_then(comm, a, target, axis, inverse, &|_, _, _| {})
+}
+
+/// [`fused`], calling `then(o, i, lane)` on each transformed lane where it arrived,
+/// before it goes back (see [`fft::transform_pieces_then`]: `o` and `i` index the
+/// axes before and after `axis` in this engine's shard of `target`). The four-step
+/// 1-d FFT ([`super::fft1d`]) multiplies by its twiddles there.
+pub(super) fn fused_then(
+    comm: &mut dyn Comm,
+    a: DistArray,
+    target: &Distribution,
+    axis: usize,
+    inverse: bool,
+    then: &fft::LaneFn,
+) -> Result<Result<DistArray, DistArray>, DaError> {
     let plan = RedistributionPlan::new(a.distribution(), target)?;
     if !pieces_stack(&plan, axis) {
         return Ok(Err(a));
@@ -67,8 +82,15 @@ pub(super) fn fused(
     let shard = a.into_local()?;
     let shard = if shard.dtype() == DType::C128 { shard } else { shard.astype(DType::C128)? };
     let shape = shard.shape().to_vec();
-    let Store::C128(x) = shard.into_store() else { unreachable!("c128 above") };
-    let mut mine: Vec<C64> = store::into_vec(x);
+    // A shard shared with the caller's array is copied, into a recycled buffer if any.
+    let mut mine: Vec<C64> = if shard.is_unique() {
+        let Store::C128(x) = shard.into_store() else { unreachable!("c128 above") };
+        store::into_vec(x)
+    } else {
+        let mut v = store::uninit(shard.size());
+        v.extend_from_slice(shard.as_slice::<C64>().expect("c128 in standard layout"));
+        v
+    };
 
     // Out: one packed piece per destination. On a 2-D array transformed along axis 0
     // this engine's own piece is read and written where it lies in its shard.
@@ -125,7 +147,7 @@ pub(super) fn fused(
                 },
             });
         }
-        fft::transform_pieces(&mut views, outer, inner, inverse);
+        fft::transform_pieces_then(&mut views, outer, inner, inverse, then);
     }
 
     // Back: each piece to the engine it came from, written over the same elements.

@@ -157,6 +157,16 @@ pub struct Piece<'a> {
 /// as `pieces` stacked along that axis, in order. The lanes are gathered from the
 /// pieces as from one array.
 pub fn transform_pieces(pieces: &mut [Piece], outer: usize, inner: usize, inverse: bool) {
+    transform_pieces_then(pieces, outer, inner, inverse, &|_, _, _| {});
+}
+
+/// What [`transform_pieces_then`] calls on each transformed lane: `(o, i, lane)`.
+pub type LaneFn<'a> = dyn Fn(usize, usize, &mut [Complex<f64>]) + 'a;
+
+/// [`transform_pieces`], calling `then(o, i, lane)` on each transformed lane (outer
+/// index `o`, inner index `i`) while it is in cache, before the inverse's scaling and
+/// before it is written back: e.g. the twiddles of a four-step FFT.
+pub fn transform_pieces_then(pieces: &mut [Piece], outer: usize, inner: usize, inverse: bool, then: &LaneFn) {
     let n: usize = pieces.iter().map(|p| p.len).sum();
     if n <= 1 || outer * inner == 0 {
         return;
@@ -179,8 +189,9 @@ pub fn transform_pieces(pieces: &mut [Piece], outer: usize, inner: usize, invers
                     k += 1;
                 }
             }
-            for lane in lanes.chunks_exact_mut(stride).take(w) {
+            for (j, lane) in lanes.chunks_exact_mut(stride).take(w).enumerate() {
                 fft.process_with_scratch(&mut lane[..n], &mut scratch);
+                then(o, c0 + j, &mut lane[..n]);
             }
             let mut k = 0;
             for p in pieces.iter_mut() {
