@@ -7,13 +7,13 @@
 use crate::util::{clusters, script, On};
 
 /// Runs `code` on `on` and expects it to succeed and print "ok".
-fn passes_on(on: On, code: &str) {
+pub fn passes_on(on: On, code: &str) {
     let r = script(on, code).ok();
     assert!(r.stdout.contains("ok"), "{on:?}:\n{}\n{}", r.stdout, r.stderr);
 }
 
 /// Builds complex test data `x` of `shape` laid out by `dist` (a Rhai expression each).
-const MAKE: &str = r#"
+pub const MAKE: &str = r#"
     fn make(shape, dist, seed) {
         let u = da::random(shape, #{dist: dist, seed: seed});
         let v = da::random(shape, #{dist: dist, seed: seed + 1});

@@ -3,23 +3,8 @@
 //! engine with `px` and compare the gathered results with a serial reference computed
 //! on one engine alone (one rustfft call). Also `nd::fftfreq` at the console.
 
-use crate::util::{clusters, script, On};
-
-/// Runs `code` on `on` and expects it to succeed and print "ok".
-fn passes_on(on: On, code: &str) {
-    let r = script(on, code).ok();
-    assert!(r.stdout.contains("ok"), "{on:?}:\n{}\n{}", r.stdout, r.stderr);
-}
-
-/// Complex test data `x` of `shape` laid out by `dist` (the same values on any layout).
-const MAKE: &str = r#"
-    fn make(shape, dist, seed) {
-        let u = da::random(shape, #{dist: dist, seed: seed});
-        let v = da::random(shape, #{dist: dist, seed: seed + 1});
-        let i1 = (u.astype("c128") * 0.0 - 1.0).sqrt();
-        u - 0.5 + (v - 0.5) * i1
-    }
-"#;
+use crate::fft::{passes_on, MAKE};
+use crate::util::clusters;
 
 /// Relative L2 error of `got` against `want` (NdArrays at the console).
 const REL: &str = r#"
