@@ -15,30 +15,15 @@
 //!
 //! Run: `cargo bench --bench distarray`.
 
+mod common;
+
 use pshell::client::Client;
 use pshell::engine::EngineConfig;
 use pshell::nd::random;
-use pshell::protocol::Value;
 use std::hint::black_box;
 use std::time::Instant;
 
-const REPS: usize = 5;
-
-fn best(mut f: impl FnMut() -> f64) -> f64 {
-    (0..REPS).map(|_| f()).fold(f64::INFINITY, f64::min)
-}
-
-/// Seconds the slowest engine took for `code` (which ends with the elapsed seconds).
-fn engines_time(client: &mut Client, code: &str) -> f64 {
-    let values = client.execute(code, &[0, 1], "bench").unwrap_or_else(|e| panic!("{code}: {e:?}"));
-    values
-        .iter()
-        .map(|v| match v {
-            Value::Float(x) => *x,
-            other => panic!("{code} returned {other}"),
-        })
-        .fold(0.0, f64::max)
-}
+use common::{best, engines_time};
 
 fn timed(body: &str) -> String {
     // The block drops what the body made, after the clock has been read.

@@ -19,32 +19,17 @@
 //!
 //! Run: `cargo bench --bench fft`.
 
+mod common;
+
 use pshell::client::Client;
 use pshell::engine::{self, EngineConfig};
-use pshell::protocol::Value;
 use pshell::transport::threads;
 use rustfft::num_complex::Complex;
 use rustfft::FftPlanner;
 use std::hint::black_box;
 use std::time::Instant;
 
-const REPS: usize = 5;
-
-fn best(mut f: impl FnMut() -> f64) -> f64 {
-    (0..REPS).map(|_| f()).fold(f64::INFINITY, f64::min)
-}
-
-/// Seconds the slowest engine took for `code` (which ends with the elapsed seconds).
-fn engines_time(client: &mut Client, code: &str) -> f64 {
-    let values = client.execute(code, &[0, 1], "bench").unwrap_or_else(|e| panic!("{code}: {e:?}"));
-    values
-        .iter()
-        .map(|v| match v {
-            Value::Float(x) => *x,
-            other => panic!("{code} returned {other}"),
-        })
-        .fold(0.0, f64::max)
-}
+use common::{best, engines_time, BEST_OF as REPS};
 
 /// `dst` (cols × rows) = the transpose of `src` (rows × cols), in 32×32 tiles.
 fn transpose(src: &[Complex<f64>], dst: &mut [Complex<f64>], rows: usize, cols: usize) {

@@ -189,3 +189,24 @@ pub fn report_interrupt(transport: &str, engines: usize, s: &Stats) {
         verdict(s.max() / 1e3 <= limit_ms)
     );
 }
+
+/// Runs of a measurement `best` takes the smallest of.
+pub const BEST_OF: usize = 5;
+
+/// The smallest of [`BEST_OF`] results of `f` (seconds).
+pub fn best(mut f: impl FnMut() -> f64) -> f64 {
+    (0..BEST_OF).map(|_| f()).fold(f64::INFINITY, f64::min)
+}
+
+/// Seconds the slowest of engines 0 and 1 took for `code` (which ends with the elapsed
+/// seconds it measured inside the engine).
+pub fn engines_time(client: &mut Client, code: &str) -> f64 {
+    let values = client.execute(code, &[0, 1], "bench").unwrap_or_else(|e| panic!("{code}: {e:?}"));
+    values
+        .iter()
+        .map(|v| match v {
+            pshell::protocol::Value::Float(x) => *x,
+            other => panic!("{code} returned {other}"),
+        })
+        .fold(0.0, f64::max)
+}
