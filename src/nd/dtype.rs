@@ -139,14 +139,7 @@ impl Scalar {
     /// This value converted to `dtype` (Rust `as` semantics, see the module docs).
     pub fn cast(self, dtype: DType) -> Scalar {
         fn go<T: Elem>(s: Scalar) -> Scalar {
-            T::scalar(match s {
-                Scalar::Bool(x) => T::cast_from(x),
-                Scalar::I32(x) => T::cast_from(x),
-                Scalar::I64(x) => T::cast_from(x),
-                Scalar::F32(x) => T::cast_from(x),
-                Scalar::F64(x) => T::cast_from(x),
-                Scalar::C128(x) => T::cast_from(x),
-            })
+            T::scalar(super::store::scalar_as::<T>(s))
         }
         match dtype {
             DType::Bool => go::<bool>(self),

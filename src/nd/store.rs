@@ -130,7 +130,7 @@ impl Stored for C64 {
 
 /// `value` converted to element type `T`.
 pub fn scalar_as<T: Elem>(value: Scalar) -> T {
-    match value.cast(T::DTYPE) {
+    match value {
         Scalar::Bool(x) => T::cast_from(x),
         Scalar::I32(x) => T::cast_from(x),
         Scalar::I64(x) => T::cast_from(x),

@@ -129,6 +129,21 @@ impl MinMax {
         self.lo = self.lo.min(v);
         self.hi = self.hi.max(v);
     }
+
+    /// The range of the finite values of `data` and how many there are; an error when
+    /// none is finite.
+    fn of_finite(data: &[f64]) -> Result<(MinMax, usize), PlotError> {
+        let mut r = MinMax::EMPTY;
+        let mut finite = 0usize;
+        for &v in data.iter().filter(|v| v.is_finite()) {
+            r.add(v);
+            finite += 1;
+        }
+        if finite == 0 {
+            return Err(PlotError::AllNonFinite { total: data.len() });
+        }
+        Ok((r, finite))
+    }
 }
 
 fn prepare_xy(series: &[Series], connect: bool, what: &str) -> Result<(XyData, usize), PlotError> {
@@ -190,15 +205,7 @@ fn prepare_hist(data: &[f64], bins: Option<usize>) -> Result<(HistData, usize), 
     if data.is_empty() {
         return Err(PlotError::EmptyData { what: "histogram data".to_string() });
     }
-    let mut r = MinMax::EMPTY;
-    let mut finite = 0usize;
-    for &v in data.iter().filter(|v| v.is_finite()) {
-        r.add(v);
-        finite += 1;
-    }
-    if finite == 0 {
-        return Err(PlotError::AllNonFinite { total: data.len() });
-    }
+    let (r, finite) = MinMax::of_finite(data)?;
     let nbins = bins.unwrap_or_else(|| default_bins(finite));
     let (lo, hi) = if r.lo < r.hi { (r.lo, r.hi) } else { (r.lo - 0.5, r.hi + 0.5) };
     // Halved so that `hi - lo` cannot overflow for data near ±f64::MAX.
@@ -218,15 +225,7 @@ fn prepare_image(rows: usize, cols: usize, data: &[f64]) -> Result<(ImageData<'_
     if rows.checked_mul(cols) != Some(data.len()) {
         return Err(PlotError::ImageShape { rows, cols, len: data.len() });
     }
-    let mut r = MinMax::EMPTY;
-    let mut finite = 0usize;
-    for &v in data.iter().filter(|v| v.is_finite()) {
-        r.add(v);
-        finite += 1;
-    }
-    if finite == 0 {
-        return Err(PlotError::AllNonFinite { total: data.len() });
-    }
+    let (r, finite) = MinMax::of_finite(data)?;
     let image = ImageData { rows, cols, data, vmin: r.lo, vmax: r.hi };
     Ok((image, data.len() - finite))
 }
