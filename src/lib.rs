@@ -15,7 +15,7 @@
 //! - [`plot`]: rendering plots to PNG/SVG and a terminal preview (no Rhai, no I/O).
 //! - [`nd`]: NdArray, the local typed n-d array, and the numeric kernels of every array.
 //! - [`distarray`]: distributions, DistArray and its collective operations.
-//! - [`memory`]: huge-page advice for big buffers (shards, decoded arrays, MPI buffers).
+//! - [`memory`]: huge-page advice for big buffers, and the allocator that reuses them.
 //! - [`launch`]: picks the transport and starts console and engines.
 //! - [`watch`]: under MPI, notices an engine process that died and ends the session.
 //!
@@ -34,3 +34,8 @@ pub mod plot;
 pub mod protocol;
 pub mod transport;
 pub mod watch;
+
+/// Big blocks freed are reused for a moment before going back to the kernel (see
+/// [`memory::cache`]).
+#[global_allocator]
+static ALLOCATOR: memory::cache::Recycler = memory::cache::Recycler;

@@ -149,6 +149,7 @@ pub type WaitHook = Box<dyn FnMut(&WaitProgress)>;
 impl Client {
     /// Waits for every engine's hello and checks the protocol version.
     pub fn connect(transport: Box<dyn Transport>, sink: OutputSink) -> Result<Client, ClientError> {
+        crate::memory::cache::start_trimmer();
         let n = transport.engines();
         let mut info: Vec<Option<EngineInfo>> = vec![None; n];
         let deadline = Instant::now() + Duration::from_secs(60);

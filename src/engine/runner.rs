@@ -33,6 +33,7 @@ struct Runner {
 
 /// Runs an engine until the console shuts it down.
 pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
+    crate::memory::cache::start_trimmer();
     let hello = Message::Hello { version: VERSION, host: super::host_name(), pid: std::process::id() };
     if transport.send(Peer::Console, hello).is_err() {
         return;

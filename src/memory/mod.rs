@@ -3,6 +3,11 @@
 //! faults costs as much as the copy into it; with 2 MiB pages the faults almost vanish.
 //! Shared by `nd` (new shards), `protocol` (decoded arrays) and the MPI transport (its
 //! encode buffers). Advice only: a kernel that refuses changes nothing.
+//!
+//! [`cache`] is the process's allocator: big blocks freed wait a moment for the next
+//! request of their size instead of going back to the kernel.
+
+pub mod cache;
 
 /// Buffers at least this large are advised to use huge pages.
 pub const HUGE_PAGE_MIN: usize = 4 << 20;
@@ -23,7 +28,9 @@ pub fn advise_capacity<T>(v: &mut Vec<T>) {
     advise_range(v.as_mut_ptr() as usize, v.capacity() * std::mem::size_of::<T>());
 }
 
-fn advise_range(start: usize, bytes: usize) {
+/// Asks for huge pages on the 2 MiB-aligned part of the `bytes` bytes at `start` (an
+/// address inside one allocation; nothing there is read or written).
+pub fn advise_range(start: usize, bytes: usize) {
     if bytes < HUGE_PAGE_MIN {
         return;
     }

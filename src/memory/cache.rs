@@ -1,0 +1,297 @@
+//! The process's allocator: the system one, except that big blocks freed are kept for
+//! a moment and handed to the next request of the same size.
+//!
+//! Why: on this kind of machine a fresh block costs far more than its bytes — the host
+//! backs the guest's pages lazily, so first-touching 80 MB of new memory took 35–57 ms
+//! and at random a big allocation stalled 250–330 ms — while a block written before
+//! costs nothing more to write again. Repeated bulk operations (an FFT in a loop, a
+//! scatter each step, `c = a * b + a` reassigned) free a shard-sized block and ask for
+//! one of the same size a moment later; this keeps it for them.
+//!
+//! - **Which blocks**: requests of at least [`BIG`] bytes. They are allocated in whole
+//!   2 MiB units aligned to 2 MiB, so every page of them can be a huge page, and are
+//!   advised `MADV_HUGEPAGE` before anything touches them. Smaller requests go straight
+//!   to the system allocator.
+//! - **Reuse**: a freed big block waits in one of [`SLOTS`] slots; a request of the same
+//!   rounded size and alignment takes the newest such block. Nothing is moved or copied.
+//! - **Bounds**: the blocks waiting never exceed [`CAP`] bytes in all (the oldest leave
+//!   first), and each goes back to the system after [`DECAY`] unused: an engine that has
+//!   been idle for that long holds only what its values hold (the trimmer thread,
+//!   [`start_trimmer`], frees them even when nothing else happens).
+//! - **Safety**: the slots are plain data behind a `Mutex` that never allocates; nothing
+//!   allocates while it is held.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Requests at least this large are big.
+pub const BIG: usize = super::HUGE_PAGE_MIN;
+/// Big blocks are whole multiples of this, aligned to it.
+const UNIT: usize = 2 << 20;
+/// At most this many freed blocks wait.
+pub const SLOTS: usize = 16;
+/// At most this many bytes wait in all.
+pub const CAP: usize = 1 << 30;
+/// A block unused this long goes back to the system.
+pub const DECAY: Duration = Duration::from_secs(2);
+
+/// The allocator (see the module documentation); `lib.rs` installs it.
+pub struct Recycler;
+
+#[derive(Clone, Copy)]
+struct Slot {
+    ptr: usize,
+    /// The rounded size and alignment the block was allocated with from the system.
+    size: usize,
+    align: usize,
+    /// Milliseconds since [`epoch`] when it was freed.
+    freed: u64,
+}
+
+struct Waiting {
+    slots: [Option<Slot>; SLOTS],
+    bytes: usize,
+}
+
+static WAITING: Mutex<Waiting> = Mutex::new(Waiting { slots: [None; SLOTS], bytes: 0 });
+static HITS: AtomicUsize = AtomicUsize::new(0);
+
+fn waiting() -> std::sync::MutexGuard<'static, Waiting> {
+    // Nothing panics while the lock is held, so a poisoned lock still holds sound data.
+    WAITING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Milliseconds since the first call (a monotonic clock).
+fn now_ms() -> u64 {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
+
+/// The layout a big request is allocated with from the system.
+fn system_layout(l: Layout) -> Layout {
+    let size = l.size().next_multiple_of(UNIT);
+    Layout::from_size_align(size, l.align().max(UNIT)).expect("a rounded big layout is valid")
+}
+
+impl Waiting {
+    /// Takes the newest waiting block of exactly this system layout.
+    fn take(&mut self, sys: Layout) -> Option<usize> {
+        let i = (0..SLOTS)
+            .filter(|&i| self.slots[i].is_some_and(|s| s.size == sys.size() && s.align == sys.align()))
+            .max_by_key(|&i| self.slots[i].map_or(0, |s| s.freed))?;
+        let s = self.slots[i].take()?;
+        self.bytes -= s.size;
+        Some(s.ptr)
+    }
+
+    /// Removes the oldest waiting block, for the caller to free.
+    fn evict_oldest(&mut self) -> Option<Slot> {
+        let i =
+            (0..SLOTS).filter(|&i| self.slots[i].is_some()).min_by_key(|&i| self.slots[i].map_or(0, |s| s.freed))?;
+        let s = self.slots[i].take()?;
+        self.bytes -= s.size;
+        Some(s)
+    }
+
+    /// Removes one block freed before `cutoff`, for the caller to free.
+    fn evict_older(&mut self, cutoff: u64) -> Option<Slot> {
+        let i = (0..SLOTS).find(|&i| self.slots[i].is_some_and(|s| s.freed < cutoff))?;
+        let s = self.slots[i].take()?;
+        self.bytes -= s.size;
+        Some(s)
+    }
+}
+
+fn free_to_system(s: Slot) {
+    let layout = Layout::from_size_align(s.size, s.align).expect("a stored layout is valid");
+    // SAFETY: the block was allocated by `System` with exactly this layout and, taken
+    // out of its slot, is owned by no one.
+    unsafe { System.dealloc(s.ptr as *mut u8, layout) }
+}
+
+/// Frees every block that has waited longer than [`DECAY`]; returns how many.
+pub fn trim() -> usize {
+    let cutoff = now_ms().saturating_sub(DECAY.as_millis() as u64);
+    let mut freed = 0;
+    // One block per lock: the system's free runs without the lock held.
+    while let Some(s) = waiting().evict_older(cutoff) {
+        free_to_system(s);
+        freed += 1;
+    }
+    freed
+}
+
+/// Bytes of freed blocks waiting for reuse now.
+pub fn waiting_bytes() -> usize {
+    waiting().bytes
+}
+
+/// How many big requests were served from a waiting block so far.
+pub fn reuses() -> usize {
+    HITS.load(Ordering::Relaxed)
+}
+
+/// Starts (once per process) the thread that gives blocks back after [`DECAY`] even
+/// when nothing else allocates. Engines and the console call it when they start.
+pub fn start_trimmer() {
+    static STARTED: AtomicBool = AtomicBool::new(false);
+    if STARTED.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let spawned = std::thread::Builder::new().name("pshell-memory".into()).spawn(|| loop {
+        std::thread::sleep(DECAY / 4);
+        trim();
+    });
+    if spawned.is_err() {
+        // Without it, blocks still leave on the next big request or free after DECAY.
+        STARTED.store(false, Ordering::Release);
+    }
+}
+
+unsafe impl GlobalAlloc for Recycler {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if layout.size() < BIG {
+            // SAFETY: forwarded unchanged; the caller's contract is the system's.
+            return unsafe { System.alloc(layout) };
+        }
+        let sys = system_layout(layout);
+        if let Some(ptr) = waiting().take(sys) {
+            HITS.fetch_add(1, Ordering::Relaxed);
+            return ptr as *mut u8;
+        }
+        trim();
+        // SAFETY: `sys` has a non-zero size.
+        let ptr = unsafe { System.alloc(sys) };
+        if !ptr.is_null() {
+            super::advise_range(ptr as usize, sys.size());
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if layout.size() < BIG {
+            // SAFETY: forwarded unchanged.
+            return unsafe { System.alloc_zeroed(layout) };
+        }
+        let sys = system_layout(layout);
+        if let Some(ptr) = waiting().take(sys) {
+            HITS.fetch_add(1, Ordering::Relaxed);
+            // SAFETY: the block has `sys.size() >= layout.size()` bytes, owned by us now.
+            unsafe { std::ptr::write_bytes(ptr as *mut u8, 0, layout.size()) };
+            return ptr as *mut u8;
+        }
+        trim();
+        // SAFETY: `sys` has a non-zero size. Fresh pages from the system read as zero
+        // and are faulted in only when touched, so advising after is still in time.
+        let ptr = unsafe { System.alloc_zeroed(sys) };
+        if !ptr.is_null() {
+            super::advise_range(ptr as usize, sys.size());
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if layout.size() < BIG {
+            // SAFETY: a small block came from `System.alloc` with this layout.
+            return unsafe { System.dealloc(ptr, layout) };
+        }
+        let sys = system_layout(layout);
+        let slot = Slot { ptr: ptr as usize, size: sys.size(), align: sys.align(), freed: now_ms() };
+        if sys.size() > CAP {
+            return free_to_system(slot);
+        }
+        let mut evicted = [None; SLOTS];
+        {
+            let mut w = waiting();
+            let mut n = 0;
+            while w.bytes + sys.size() > CAP || w.slots.iter().all(Option::is_some) {
+                evicted[n] = w.evict_oldest();
+                n += 1;
+            }
+            let free = w.slots.iter().position(Option::is_none).expect("a slot was freed");
+            w.slots[free] = Some(slot);
+            w.bytes += sys.size();
+        }
+        evicted.into_iter().flatten().for_each(free_to_system);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if layout.size() < BIG && new_size < BIG {
+            // SAFETY: forwarded unchanged; both blocks are the system's small ones.
+            return unsafe { System.realloc(ptr, layout, new_size) };
+        }
+        // SAFETY: `layout.align()` is a valid alignment and `new_size` was checked by the
+        // caller not to overflow when rounded up to it.
+        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        if layout.size() >= BIG && new_size >= BIG && system_layout(layout) == system_layout(new_layout) {
+            return ptr; // the block already has the room
+        }
+        // SAFETY: as `alloc`; the old block holds `layout.size()` initialised bytes at most.
+        unsafe {
+            let new = self.alloc(new_layout);
+            if !new.is_null() {
+                std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                self.dealloc(ptr, layout);
+            }
+            new
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_freed_big_block_serves_the_next_request_of_its_size() {
+        let n = (37 << 20) / 8 + 1000; // f64s: a size no other test asks for
+        let a: Vec<f64> = vec![1.5; n];
+        let first = a.as_ptr() as usize;
+        drop(a);
+        // Other threads of the test binary allocate too, so ask a few times.
+        let reused = (0..4).any(|_| {
+            let mut b: Vec<f64> = Vec::with_capacity(n);
+            let same = b.as_ptr() as usize == first;
+            b.extend((0..n).map(|i| i as f64));
+            assert!(b.iter().enumerate().all(|(i, &x)| x == i as f64));
+            same
+        });
+        assert!(reused, "the freed block was not reused");
+        assert_eq!(first % UNIT, 0, "big blocks are 2 MiB aligned");
+    }
+
+    #[test]
+    fn zeroed_requests_get_zeros_even_from_a_used_block() {
+        let n = BIG / 8 + 77;
+        for _ in 0..3 {
+            let v: Vec<u64> = vec![0; n];
+            assert!(v.iter().all(|&x| x == 0));
+            let w: Vec<u64> = vec![u64::MAX; n];
+            drop(w);
+        }
+    }
+
+    #[test]
+    fn growing_and_shrinking_a_big_vector_keeps_its_elements() {
+        let mut v: Vec<u32> = (0..(BIG / 4) as u32).collect();
+        v.extend(0..(BIG / 2) as u32);
+        assert_eq!(v.len(), BIG / 4 + BIG / 2);
+        assert_eq!(v[BIG / 4 - 1], (BIG / 4 - 1) as u32);
+        assert_eq!(v[BIG / 4 + 5], 5);
+        v.truncate(10);
+        v.shrink_to_fit();
+        assert_eq!(v, (0..10).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn waiting_blocks_stay_within_the_cap_and_slots() {
+        let blocks: Vec<Vec<u8>> = (0..SLOTS + 4).map(|_| vec![7u8; BIG]).collect();
+        drop(blocks);
+        let w = waiting();
+        assert!(w.bytes <= CAP);
+        let counted: usize = w.slots.iter().flatten().map(|s| s.size).sum();
+        assert_eq!(counted, w.bytes);
+    }
+}
