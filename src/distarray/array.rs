@@ -218,8 +218,8 @@ pub fn build(comm: &mut dyn Comm, dist: Distribution, dtype: DType, fill: Fill) 
     let parts = global_parts(&dist, rank);
     let n: usize = shape.iter().product();
     fn fill_typed<T: Stored>(shape: &[usize], n: usize, parts: &[Part], f: impl Fn(u64) -> T) -> NdArray {
-        let mut data = store::zeroed::<T>(n);
-        random::fill(&mut data, parts, f);
+        let data = random::filled(parts, f);
+        debug_assert_eq!(data.len(), n);
         NdArray::from_vec(shape, data)
     }
     let shard = match fill {

@@ -95,27 +95,50 @@ impl Part {
     }
 }
 
-/// Fills `out` (a shard in row-major local order): `parts[a]` gives the global flat
-/// offset contributed by each local index along axis `a`; the element's value is
-/// `f(sum of its parts)`.
-pub fn fill<T>(out: &mut [T], parts: &[Part], f: impl Fn(u64) -> T) {
+/// The `n` elements of a shard in row-major local order: `parts[a]` gives the global
+/// flat offset contributed by each local index along axis `a`; the element's value is
+/// `f(sum of its parts)`. Each element is written once, into a buffer advised for huge
+/// pages (no zero pass first).
+pub fn filled<T>(parts: &[Part], f: impl Fn(u64) -> T) -> Vec<T> {
+    let n: usize = parts.iter().map(Part::len).product();
+    let mut v = super::store::uninit::<T>(n);
+    fill(&mut v.spare_capacity_mut()[..n], parts, f);
+    // SAFETY: `fill` wrote every one of the `n` elements (its rows tile `out` exactly).
+    unsafe { v.set_len(n) };
+    v
+}
+
+fn fill<T>(out: &mut [std::mem::MaybeUninit<T>], parts: &[Part], f: impl Fn(u64) -> T) {
+    let Some((last, outer)) = parts.split_last() else {
+        if let Some(o) = out.first_mut() {
+            o.write(f(0)); // a 0-d array: one element
+        }
+        return;
+    };
     if out.is_empty() {
         return;
     }
-    let (last, outer) = parts.split_last().expect("at least one axis");
     let mut index = vec![0usize; outer.len()];
     for row in out.chunks_mut(last.len()) {
         let base: u64 = index.iter().zip(outer).map(|(&i, p)| p.at(i)).sum();
         match last {
+            // The common case (a row of consecutive indices), kept apart so that it
+            // vectorises: no multiply per element.
+            Part::Affine { start, step: 1, .. } => {
+                let first = base + start;
+                for (k, o) in row.iter_mut().enumerate() {
+                    o.write(f(first + k as u64));
+                }
+            }
             Part::Affine { start, step, .. } => {
                 let first = base + start;
                 for (k, o) in row.iter_mut().enumerate() {
-                    *o = f(first + k as u64 * step);
+                    o.write(f(first + k as u64 * step));
                 }
             }
             Part::Table(t) => {
                 for (o, &g) in row.iter_mut().zip(t) {
-                    *o = f(base + g);
+                    o.write(f(base + g));
                 }
             }
         }
@@ -148,8 +171,8 @@ mod tests {
     fn values_depend_on_seed_and_index_only() {
         let k = key(7);
         let parts = whole_parts(&[4, 4]);
-        let mut a = vec![0.0; 16];
-        fill(&mut a, &parts, |i| uniform(k, i));
+        let a = filled(&parts, |i| uniform(k, i));
+        assert_eq!(a.len(), 16);
         for (i, &x) in a.iter().enumerate() {
             assert_eq!(x.to_bits(), uniform(k, i as u64).to_bits());
             assert!((0.0..1.0).contains(&x));
@@ -157,8 +180,7 @@ mod tests {
         assert_ne!(uniform(key(8), 0), uniform(k, 0));
         // A cyclic shard of 2 engines on axis 0 (rows 1 and 3) sees the same values.
         let shard_parts = vec![Part::Affine { start: 4, step: 8, len: 2 }, Part::Table((0..4).collect())];
-        let mut b = vec![0.0; 8];
-        fill(&mut b, &shard_parts, |i| uniform(k, i));
+        let b = filled(&shard_parts, |i| uniform(k, i));
         assert_eq!(&b[..4], &a[4..8]);
         assert_eq!(&b[4..], &a[12..]);
     }
