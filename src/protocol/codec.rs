@@ -5,6 +5,12 @@
 //! length followed by raw bytes (bulk data is never text). Decoding checks every length
 //! against what is left before allocating, bounds nesting depth, and reports a truncated
 //! or malformed buffer as a [`DecodeError`], never a panic.
+//!
+//! **Detached elements**: [`encode_detached`] leaves the elements of big arrays out of
+//! the bytes (a placement byte says so) and returns them as slices of the message's own
+//! buffers, for a transport to send as they are; [`decode_attached`] asks a callback for
+//! each of them, in the same order, as a typed buffer the transport received straight
+//! into. Bulk data then crosses with no encode or decode copy.
 
 use super::raw;
 use super::{
@@ -53,9 +59,12 @@ impl std::fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+/// Elements of at least this many bytes are detached by [`encode_detached`].
+pub const DETACH_MIN: usize = 64 << 10;
+
 /// Encodes a message into bytes.
 pub fn encode(msg: &Message) -> Vec<u8> {
-    let mut w = Writer(Vec::with_capacity(64));
+    let mut w = Writer(Vec::with_capacity(64), None);
     w.u8(MAGIC);
     w.message(msg);
     w.0
@@ -65,15 +74,46 @@ pub fn encode(msg: &Message) -> Vec<u8> {
 /// sends many large messages keeps one buffer instead of faulting in fresh pages each time.
 pub fn encode_into(msg: &Message, out: &mut Vec<u8>) {
     out.clear();
-    let mut w = Writer(std::mem::take(out));
+    let mut w = Writer(std::mem::take(out), None);
     w.u8(MAGIC);
     w.message(msg);
     *out = w.0;
 }
 
+/// Like [`encode_into`], but the elements of arrays of at least [`DETACH_MIN`] bytes
+/// (other than booleans) are not copied into `out`: they are returned, in the order
+/// [`decode_attached`] will ask for them, as the message's own memory. On a big-endian
+/// machine nothing is detached (the bytes would not be the encoding).
+pub fn encode_detached<'m>(msg: &'m Message, out: &mut Vec<u8>) -> Vec<&'m [u8]> {
+    out.clear();
+    let mut w = Writer(std::mem::take(out), Some(Vec::new()));
+    w.u8(MAGIC);
+    w.message(msg);
+    *out = w.0;
+    let spans = w.1.unwrap_or_default();
+    // SAFETY: each span is the address and length of the elements of a buffer inside
+    // `msg` (`raw::native_bytes`), which `msg`'s shared borrow keeps alive and unchanged
+    // for `'m`.
+    spans.into_iter().map(|(ptr, len)| unsafe { std::slice::from_raw_parts(ptr as *const u8, len) }).collect()
+}
+
+/// What [`decode_attached`] calls for each detached run of elements: its element tag
+/// (see `raw`) and count; it returns the elements as a buffer of that type and length.
+pub type Attach<'f> = dyn FnMut(u8, usize) -> Result<super::Buffer, DecodeError> + 'f;
+
+/// Decodes bytes produced by [`encode_detached`], taking each detached run of elements
+/// from `attach`, in order.
+pub fn decode_attached(bytes: &[u8], attach: &mut Attach<'_>) -> Result<Message, DecodeError> {
+    decode_with(bytes, Some(attach))
+}
+
 /// Decodes bytes produced by [`encode`].
 pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
-    let mut r = Reader { buf: bytes, pos: 0 };
+    decode_with(bytes, None)
+}
+
+fn decode_with<'a>(bytes: &'a [u8], attach: Option<&'a mut Attach<'a>>) -> Result<Message, DecodeError> {
+    let mut r = Reader { buf: bytes, pos: 0, attach };
     let magic = r.u8("magic byte")?;
     if magic != MAGIC {
         return Err(DecodeError::BadTag { what: "magic byte", tag: magic });
@@ -85,7 +125,9 @@ pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
     }
 }
 
-struct Writer(Vec<u8>);
+/// The bytes written, and (when detaching) the address and length of each run of
+/// elements left out of them.
+struct Writer(Vec<u8>, Option<Vec<(usize, usize)>>);
 
 impl Writer {
     fn u8(&mut self, v: u8) {
@@ -109,6 +151,21 @@ impl Writer {
     }
     fn usize(&mut self, v: usize) {
         self.u64(v as u64);
+    }
+
+    /// A buffer's elements: a placement byte, the count, then (placement 0) the raw bytes,
+    /// or (placement 1) nothing, the run being detached.
+    fn elements(&mut self, data: &super::Buffer) {
+        let detach = self.1.is_some() && data.len() * data.elem_bytes() >= DETACH_MIN;
+        if let Some(bytes) = raw::native_bytes(data).filter(|_| detach) {
+            self.u8(1);
+            self.usize(data.len());
+            self.1.get_or_insert_with(Vec::new).push((bytes.as_ptr() as usize, bytes.len()));
+            return;
+        }
+        self.u8(0);
+        self.usize(data.len());
+        raw::write(&mut self.0, data);
     }
 
     fn value(&mut self, v: &Value) {
@@ -162,8 +219,7 @@ impl Writer {
                 self.usize(shape.len());
                 shape.iter().for_each(|&n| self.usize(n));
                 self.u8(raw::tag(data));
-                self.usize(data.len());
-                raw::write(&mut self.0, data);
+                self.elements(data);
             }
         }
     }
@@ -392,6 +448,8 @@ impl Writer {
 struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// Where detached elements come from (none: a detached run is an error).
+    attach: Option<&'a mut Attach<'a>>,
 }
 
 impl<'a> Reader<'a> {
@@ -511,14 +569,33 @@ impl<'a> Reader<'a> {
         let ndim = self.count(8, "array shape")?;
         let shape = (0..ndim).map(|_| self.usize("array extent")).collect::<Result<Vec<_>, _>>()?;
         let tag = self.u8("array element type")?;
-        let size = raw::elem_size(tag).ok_or(DecodeError::BadTag { what: "array element type", tag })?;
-        let n = self.count(size, "array elements")?;
+        let data = self.elements(tag, "array elements")?;
         let expected = shape.iter().try_fold(1usize, |acc, &e| acc.checked_mul(e));
-        if expected != Some(n) {
-            return Err(DecodeError::BadShape { shape, elements: n });
+        if expected != Some(data.len()) {
+            return Err(DecodeError::BadShape { shape, elements: data.len() });
         }
-        let bytes = self.take(n * size, "array elements")?;
-        Ok(Value::NdArray { shape, data: raw::read(tag, bytes)? })
+        Ok(Value::NdArray { shape, data })
+    }
+
+    /// What [`Writer::elements`] wrote, for elements of type `tag`.
+    fn elements(&mut self, tag: u8, what: &'static str) -> Result<super::Buffer, DecodeError> {
+        let size = raw::elem_size(tag).ok_or(DecodeError::BadTag { what: "array element type", tag })?;
+        match self.u8("element placement")? {
+            0 => {
+                let n = self.count(size, what)?;
+                raw::read(tag, self.take(n * size, what)?)
+            }
+            1 => {
+                let n = self.usize(what)?;
+                let attach = self.attach.as_mut().ok_or(DecodeError::BadTag { what: "element placement", tag: 1 })?;
+                let data = attach(tag, n)?;
+                if data.len() != n || raw::tag(&data) != tag {
+                    return Err(DecodeError::Truncated { what });
+                }
+                Ok(data)
+            }
+            placement => Err(DecodeError::BadTag { what: "element placement", tag: placement }),
+        }
     }
 
     fn error(&mut self) -> Result<RemoteError, DecodeError> {

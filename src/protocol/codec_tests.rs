@@ -284,8 +284,8 @@ fn plot_images_travel_as_raw_bytes() {
 fn array_elements_travel_as_raw_bytes_beside_a_small_header() {
     let data: Vec<f64> = (0..1000).map(|i| i as f64 * 0.5).collect();
     let bytes = encode(&Message::User { value: Value::NdArray { shape: vec![10, 100], data: Buffer::F64(data) } });
-    // magic, message tag, value tag, ndim + 2 extents, dtype tag, count, 8000 bytes.
-    assert_eq!(bytes.len(), 3 + 8 * 3 + 1 + 8 + 8000);
+    // magic, message tag, value tag, ndim + 2 extents, dtype tag, placement, count, 8000 bytes.
+    assert_eq!(bytes.len(), 3 + 8 * 3 + 1 + 1 + 8 + 8000);
     assert_eq!(&bytes[bytes.len() - 8..], &499.5f64.to_le_bytes());
 }
 
@@ -302,4 +302,59 @@ fn arrays_whose_shape_and_data_disagree_are_refused() {
     let mut b = ok;
     b[3 + 16] = 9;
     assert_eq!(decode(&b), Err(DecodeError::BadTag { what: "array element type", tag: 9 }));
+}
+
+/// A message with big arrays of every detachable type, a big boolean one, small ones.
+fn bulk_message() -> Message {
+    let big = DETACH_MIN / 8 + 3;
+    Message::User {
+        value: Value::Array(vec![
+            Value::NdArray { shape: vec![big], data: Buffer::F64((0..big).map(|i| i as f64 - 0.5).collect()) },
+            Value::NdArray { shape: vec![2], data: Buffer::F64(vec![1.0, f64::NAN]) },
+            Value::Map(vec![(
+                "z".into(),
+                Value::NdArray {
+                    shape: vec![big, 1],
+                    data: Buffer::C128((0..big).map(|i| [i as f64, -1.0]).collect()),
+                },
+            )]),
+            Value::NdArray { shape: vec![big * 2], data: Buffer::I32((0..big as i32 * 2).collect()) },
+            Value::NdArray { shape: vec![DETACH_MIN + 1], data: Buffer::Bool(vec![true; DETACH_MIN + 1]) },
+        ]),
+    }
+}
+
+#[test]
+fn big_elements_are_detached_and_attached_back_in_order() {
+    let msg = bulk_message();
+    let mut header = Vec::new();
+    let payloads = encode_detached(&msg, &mut header);
+    // f64, c128 and i32 are detached; the small array and the booleans stay inline.
+    assert_eq!(payloads.len(), 3);
+    assert_eq!(payloads[0].len(), (DETACH_MIN / 8 + 3) * 8);
+    assert!(header.len() < DETACH_MIN + 1000, "the header holds {} bytes", header.len());
+    let mut next = payloads.iter();
+    let back = decode_attached(&header, &mut |tag, n| {
+        let bytes = next.next().expect("asked for more runs than were detached");
+        assert_eq!(bytes.len(), n * raw::elem_size(tag).unwrap());
+        raw::read(tag, bytes)
+    })
+    .unwrap();
+    assert!(next.next().is_none(), "a detached run was not asked for");
+    assert_eq!(back, msg);
+    // Without detaching, the same message encodes whole.
+    assert_eq!(decode(&encode(&msg)).unwrap(), msg);
+}
+
+#[test]
+fn detached_runs_without_their_elements_are_errors() {
+    let msg = bulk_message();
+    let mut header = Vec::new();
+    encode_detached(&msg, &mut header);
+    assert!(matches!(decode(&header), Err(DecodeError::BadTag { what: "element placement", tag: 1 })));
+    // Elements of the wrong count or type are refused.
+    let short = decode_attached(&header, &mut |_, n| Ok(Buffer::F64(vec![0.0; n - 1])));
+    assert!(short.is_err());
+    let wrong_type = decode_attached(&header, &mut |_, n| Ok(Buffer::I64(vec![0; n])));
+    assert!(wrong_type.is_err());
 }

@@ -20,7 +20,7 @@
 
 pub mod codec;
 mod dict;
-mod raw;
+pub mod raw;
 mod value;
 
 use std::sync::Arc;

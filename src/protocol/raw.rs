@@ -117,6 +117,103 @@ pub fn write(out: &mut Vec<u8>, b: &Buffer) {
     }
 }
 
+/// The elements' bytes as they are in memory, when that is their encoding (a
+/// little-endian machine) and they are numbers (booleans are checked when read, so they
+/// always travel inline).
+pub fn native_bytes(b: &Buffer) -> Option<&[u8]> {
+    fn bytes_of<T>(v: &[T]) -> &[u8] {
+        // SAFETY: only called with plain number types (and `[f64; 2]`), which have no
+        // padding; the byte slice covers exactly `v`'s elements and borrows them.
+        unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(v)) }
+    }
+    if cfg!(target_endian = "big") {
+        return None;
+    }
+    Some(match b {
+        Buffer::F64(v) => bytes_of(v),
+        Buffer::F32(v) => bytes_of(v),
+        Buffer::I64(v) => bytes_of(v),
+        Buffer::I32(v) => bytes_of(v),
+        Buffer::C128(v) => bytes_of(v),
+        Buffer::Bool(_) => return None,
+        Buffer::Shared(s) if s.elem_type() == "bool" => return None,
+        Buffer::Shared(s) => s.native_bytes(),
+    })
+}
+
+/// An empty buffer of element type `tag` with room for `n` elements, and its memory as
+/// raw bytes to receive them into (with [`Filling::finish`] once all are written).
+pub fn filling(tag: u8, n: usize) -> Option<Filling> {
+    Some(match tag {
+        0 => Filling::F64(Vec::with_capacity(n)),
+        1 => Filling::F32(Vec::with_capacity(n)),
+        2 => Filling::I64(Vec::with_capacity(n)),
+        3 => Filling::I32(Vec::with_capacity(n)),
+        5 => Filling::C128(Vec::with_capacity(n)),
+        _ => return None,
+    })
+}
+
+/// A typed buffer being written as raw bytes by someone else (a transport's receive).
+pub enum Filling {
+    F64(Vec<f64>),
+    F32(Vec<f32>),
+    I64(Vec<i64>),
+    I32(Vec<i32>),
+    C128(Vec<[f64; 2]>),
+}
+
+impl Filling {
+    /// The start and byte length of the room for the elements (uninitialised memory:
+    /// write it through the pointer, never read it).
+    pub fn room(&mut self) -> (*mut u8, usize) {
+        fn of<T>(v: &mut Vec<T>) -> (*mut u8, usize) {
+            (v.as_mut_ptr() as *mut u8, v.capacity() * std::mem::size_of::<T>())
+        }
+        match self {
+            Filling::F64(v) => of(v),
+            Filling::F32(v) => of(v),
+            Filling::I64(v) => of(v),
+            Filling::I32(v) => of(v),
+            Filling::C128(v) => of(v),
+        }
+    }
+
+    /// The buffer of its `n` elements.
+    ///
+    /// # Safety
+    /// All `n × size` bytes of the room must have been written, with `n` at most the
+    /// count the buffer was made for.
+    pub unsafe fn finish(self, n: usize) -> Buffer {
+        // SAFETY: the caller wrote every byte of the first `n` elements, and every bit
+        // pattern is a valid number.
+        unsafe {
+            match self {
+                Filling::F64(mut v) => {
+                    v.set_len(n);
+                    Buffer::F64(v)
+                }
+                Filling::F32(mut v) => {
+                    v.set_len(n);
+                    Buffer::F32(v)
+                }
+                Filling::I64(mut v) => {
+                    v.set_len(n);
+                    Buffer::I64(v)
+                }
+                Filling::I32(mut v) => {
+                    v.set_len(n);
+                    Buffer::I32(v)
+                }
+                Filling::C128(mut v) => {
+                    v.set_len(n);
+                    Buffer::C128(v)
+                }
+            }
+        }
+    }
+}
+
 /// Reads `bytes` (exactly count × size of `tag`) as a buffer.
 pub fn read(tag: u8, bytes: &[u8]) -> Result<Buffer, DecodeError> {
     Ok(match tag {

@@ -10,9 +10,20 @@
 //! (`send_to_all`) is encoded once; encoding and receiving reuse one buffer each. The
 //! sends of `send_to_all` and `send_each` are all in flight together, so the receivers
 //! copy their parts out in parallel.
+//!
+//! **Bulk elements travel as they are.** A message is one *header* (tag [`HEADER`]: a
+//! `u32` count `k`, then the codec's bytes with big arrays' elements detached, see
+//! `codec::encode_detached`) followed by `k` *payloads* (tag [`PAYLOAD`]), each sent
+//! straight from the array's memory. The receiver decodes the header and receives each
+//! payload straight into a new typed buffer (a blocking receive from the same sender:
+//! MPI keeps one sender's messages of one tag in order, and the sender has already
+//! posted them). So a shard crosses with MPI's own copy only — no encode copy, no
+//! decode copy. If a header does not decode, its `k` payloads are still received (and
+//! dropped) so the next message's payloads stay matched.
 
 use super::{Transport, TransportError};
-use crate::protocol::{codec, Message, Peer};
+use crate::protocol::codec::DecodeError;
+use crate::protocol::{codec, raw, Message, Peer};
 use mpi::environment::Universe;
 use mpi::point_to_point::Status;
 use mpi::topology::{Color, SimpleCommunicator};
@@ -89,6 +100,10 @@ pub fn start() -> Result<(Role, MpiTransport), String> {
     Ok((role, t))
 }
 
+/// Tags of a message's header and of its detached payloads.
+const HEADER: mpi::Tag = 0;
+const PAYLOAD: mpi::Tag = 1;
+
 /// How long a receive spins (yielding) before it sleeps between probes.
 const SPIN: Duration = Duration::from_micros(200);
 const NAP: Duration = Duration::from_micros(50);
@@ -102,20 +117,21 @@ impl MpiTransport {
     /// Moves every message that has arrived into the inbox.
     fn drain(&self) {
         let mut inbox = self.inbox.borrow_mut();
-        while let Some(matched) = self.world.any_process().immediate_matched_probe() {
+        while let Some(matched) = self.world.any_process().immediate_matched_probe_with_tag(HEADER) {
             let from = codec::rank_to_peer(matched.1.source_rank() as usize);
-            inbox.push_back((from, self.receive(matched)));
+            inbox.push_back((from, self.receive(&self.world, matched)));
         }
         if let Some(comm) = &self.engines_comm {
-            while let Some(matched) = comm.any_process().immediate_matched_probe() {
+            while let Some(matched) = comm.any_process().immediate_matched_probe_with_tag(HEADER) {
                 let from = Peer::Engine(matched.1.source_rank() as usize);
-                inbox.push_back((from, self.receive(matched)));
+                inbox.push_back((from, self.receive(comm, matched)));
             }
         }
     }
 
-    /// Receives a probed message into the reused receive buffer and decodes it.
-    fn receive(&self, (msg, status): (mpi::point_to_point::Message, Status)) -> Message {
+    /// Receives a probed header into the reused receive buffer, then its payloads, and
+    /// decodes the message.
+    fn receive(&self, comm: &SimpleCommunicator, (msg, status): (mpi::point_to_point::Message, Status)) -> Message {
         let mut buf = self.recv_buf.borrow_mut();
         let n = status.count(u8::equivalent_datatype()).max(0) as usize;
         if buf.len() < n {
@@ -125,7 +141,26 @@ impl MpiTransport {
             buf.resize(n, 0);
         }
         msg.matched_receive_into(&mut buf[..n]);
-        let decoded = decode(&buf[..n]);
+        let sender = comm.process_at_rank(status.source_rank());
+        let decoded = match buf[..n].split_first_chunk::<4>() {
+            Some((k, bytes)) => {
+                let k = u32::from_le_bytes(*k) as usize;
+                let mut taken = 0;
+                let decoded = codec::decode_attached(bytes, &mut |tag, count| {
+                    taken += 1;
+                    if taken > k {
+                        return Err(DecodeError::Truncated { what: "detached elements" });
+                    }
+                    receive_payload(&sender, tag, count)
+                });
+                // Payloads the header did not ask for (it did not decode) are dropped.
+                for _ in taken.min(k)..k {
+                    discard(sender.matched_probe_with_tag(PAYLOAD));
+                }
+                decoded.unwrap_or_else(|e| Message::Malformed { reason: e.to_string() })
+            }
+            None => Message::Malformed { reason: "a message shorter than its header".into() },
+        };
         if buf.capacity() > self.keep {
             *buf = Vec::new();
         }
@@ -143,19 +178,18 @@ impl MpiTransport {
         })
     }
 
-    /// Sends encoded bytes, draining the inbox while the send is in flight.
-    fn send_bytes(&self, comm: &SimpleCommunicator, rank: usize, bytes: &[u8]) {
-        self.send_all_bytes(&[(comm, rank, bytes)]);
-    }
-
-    /// Sends each `(comm, rank, bytes)` at once (all in flight together, so receivers copy
-    /// their parts in parallel), draining the inbox until every send has completed.
-    fn send_all_bytes(&self, sends: &[(&SimpleCommunicator, usize, &[u8])]) {
+    /// Sends each encoded message (header and payloads) to its `(comm, rank)`, all at once
+    /// (in flight together, so receivers copy their parts in parallel), draining the
+    /// inbox until every send has completed.
+    fn send_all_bytes(&self, sends: &[(&SimpleCommunicator, usize, &Encoded)]) {
+        let parts = sends.iter().flat_map(|&(comm, rank, e)| {
+            let to = comm.process_at_rank(rank as i32);
+            std::iter::once((to, HEADER, &e.header[..])).chain(e.payloads.iter().map(move |&p| (to, PAYLOAD, p)))
+        });
+        let parts: Vec<_> = parts.collect();
         mpi::request::scope(|scope| {
-            let mut pending: Vec<_> = sends
-                .iter()
-                .map(|&(comm, rank, bytes)| comm.process_at_rank(rank as i32).immediate_send(scope, bytes))
-                .collect();
+            let mut pending: Vec<_> =
+                parts.iter().map(|&(to, tag, bytes)| to.immediate_send_with_tag(scope, bytes, tag)).collect();
             while !pending.is_empty() {
                 pending = pending.into_iter().filter_map(|req| req.test().err()).collect();
                 if !pending.is_empty() {
@@ -173,23 +207,36 @@ impl MpiTransport {
 const CONSOLE_KEEPS: usize = 512 << 20;
 const ENGINE_KEEPS: usize = 32 << 20;
 
+/// A message ready to send: its header (payload count, then the codec's bytes) and its
+/// detached payloads, which borrow the message's own buffers.
+struct Encoded<'m> {
+    header: Vec<u8>,
+    payloads: Vec<&'m [u8]>,
+}
+
 impl MpiTransport {
-    /// `msgs` encoded, each into a buffer from the pool.
-    fn encode_all<'m>(&self, msgs: impl Iterator<Item = &'m Message>) -> Vec<Vec<u8>> {
+    /// `msgs` encoded, each header into a buffer from the pool.
+    fn encode_all<'m>(&self, msgs: impl Iterator<Item = &'m Message>) -> Vec<Encoded<'m>> {
         let mut pool = self.send_bufs.borrow_mut();
         msgs.map(|m| {
-            let mut buf = pool.pop().unwrap_or_default();
-            codec::encode_into(m, &mut buf);
-            buf
+            let mut body = pool.pop().unwrap_or_default();
+            let payloads = codec::encode_detached(m, &mut body);
+            let count = u32::try_from(payloads.len()).expect("fewer than 2^32 arrays in one message");
+            // The count goes first: one small move of the (small, since detached) body.
+            let mut header = Vec::with_capacity(4 + body.len());
+            header.extend_from_slice(&count.to_le_bytes());
+            header.extend_from_slice(&body);
+            pool.push(body);
+            Encoded { header, payloads }
         })
         .collect()
     }
 
     /// Gives encoding buffers back to the pool, as long as it stays within `keep` bytes.
-    fn recycle(&self, bufs: Vec<Vec<u8>>) {
+    fn recycle(&self, sent: Vec<Encoded<'_>>) {
         let mut pool = self.send_bufs.borrow_mut();
         let mut kept: usize = pool.iter().map(Vec::capacity).sum();
-        for b in bufs {
+        for b in sent.into_iter().map(|e| e.header) {
             if kept + b.capacity() <= self.keep {
                 kept += b.capacity();
                 pool.push(b);
@@ -198,9 +245,61 @@ impl MpiTransport {
     }
 }
 
-fn decode(bytes: &[u8]) -> Message {
-    codec::decode(bytes).unwrap_or_else(|e| Message::Malformed { reason: e.to_string() })
+/// Receives the next payload from `sender` straight into a new buffer of `count`
+/// elements of type `tag` (after checking that its size is exactly that).
+fn receive_payload(
+    sender: &mpi::topology::Process<'_>,
+    tag: u8,
+    count: usize,
+) -> Result<crate::protocol::Buffer, DecodeError> {
+    let (payload, status) = sender.matched_probe_with_tag(PAYLOAD);
+    let bytes = status.count(u8::equivalent_datatype()).max(0) as usize;
+    let fits = raw::elem_size(tag).and_then(|size| size.checked_mul(count)) == Some(bytes);
+    let filling = if fits { raw::filling(tag, count) } else { None };
+    let Some(mut filling) = filling else {
+        discard((payload, status));
+        return Err(DecodeError::BadShape { shape: vec![count], elements: bytes });
+    };
+    let (ptr, len) = filling.room();
+    let mut room = Room { ptr, len: bytes.min(len) };
+    payload.matched_receive_into(&mut room);
+    // SAFETY: MPI wrote all `bytes = count × size` bytes of the room.
+    Ok(unsafe { filling.finish(count) })
 }
+
+/// Receives a probed message and drops it.
+fn discard((msg, status): (mpi::point_to_point::Message, Status)) {
+    let mut bytes = vec![0u8; status.count(u8::equivalent_datatype()).max(0) as usize];
+    msg.matched_receive_into(&mut bytes[..]);
+}
+
+/// Uninitialised memory that MPI receives bytes into (a `&mut [u8]` would claim the
+/// bytes are initialised before they are).
+struct Room {
+    ptr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: `ptr` is valid for writes of `len` bytes for as long as the `Room` is borrowed
+// (it is the spare capacity of a vector that outlives the receive), and the datatype and
+// count describe exactly those bytes.
+unsafe impl mpi::datatype::PointerMut for Room {
+    fn pointer_mut(&mut self) -> *mut std::ffi::c_void {
+        self.ptr.cast()
+    }
+}
+unsafe impl mpi::datatype::Collection for Room {
+    fn count(&self) -> mpi::Count {
+        mpi::Count::try_from(self.len).expect("a payload below 2 GiB")
+    }
+}
+unsafe impl mpi::datatype::AsDatatype for Room {
+    type Out = <u8 as Equivalence>::Out;
+    fn as_datatype(&self) -> Self::Out {
+        u8::equivalent_datatype()
+    }
+}
+unsafe impl mpi::datatype::BufferMut for Room {}
 
 impl Transport for MpiTransport {
     fn me(&self) -> Peer {
@@ -218,7 +317,7 @@ impl Transport for MpiTransport {
     fn send(&self, to: Peer, msg: Message) -> Result<(), TransportError> {
         let (comm, rank) = self.route(to)?;
         let bufs = self.encode_all(std::iter::once(&msg));
-        self.send_bytes(comm, rank, &bufs[0]);
+        self.send_all_bytes(&[(comm, rank, &bufs[0])]);
         self.recycle(bufs);
         Ok(())
     }
@@ -227,7 +326,7 @@ impl Transport for MpiTransport {
         // Encoded once, whatever the number of peers, and sent to all of them at once.
         let bufs = self.encode_all(std::iter::once(&msg));
         let routes: Vec<_> = to.iter().map(|&p| self.route(p)).collect();
-        let sends: Vec<_> = routes.iter().flatten().map(|&(comm, rank)| (comm, rank, &bufs[0][..])).collect();
+        let sends: Vec<_> = routes.iter().flatten().map(|&(comm, rank)| (comm, rank, &bufs[0])).collect();
         self.send_all_bytes(&sends);
         self.recycle(bufs);
         routes.into_iter().map(|r| r.map(|_| ())).collect()
@@ -238,7 +337,7 @@ impl Transport for MpiTransport {
         let routes: Vec<_> = msgs.iter().map(|(p, _)| self.route(*p)).collect();
         let routed = msgs.iter().zip(&routes).filter(|(_, r)| r.is_ok()).map(|((_, m), _)| m);
         let bufs = self.encode_all(routed);
-        let sends: Vec<_> = routes.iter().flatten().zip(&bufs).map(|(&(comm, rank), b)| (comm, rank, &b[..])).collect();
+        let sends: Vec<_> = routes.iter().flatten().zip(&bufs).map(|(&(comm, rank), b)| (comm, rank, b)).collect();
         self.send_all_bytes(&sends);
         self.recycle(bufs);
         routes.into_iter().map(|r| r.map(|_| ())).collect()
