@@ -113,7 +113,12 @@ fn free_to_system(s: Slot) {
 
 /// Frees every block that has waited longer than [`DECAY`]; returns how many.
 pub fn trim() -> usize {
-    let cutoff = now_ms().saturating_sub(DECAY.as_millis() as u64);
+    trim_older_than(DECAY)
+}
+
+/// Frees every block that has waited longer than `age`; returns how many.
+pub fn trim_older_than(age: Duration) -> usize {
+    let cutoff = now_ms().saturating_sub(age.as_millis() as u64) + u64::from(age.is_zero());
     let mut freed = 0;
     // One block per lock: the system's free runs without the lock held.
     while let Some(s) = waiting().evict_older(cutoff) {
@@ -283,6 +288,19 @@ mod tests {
         v.truncate(10);
         v.shrink_to_fit();
         assert_eq!(v, (0..10).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn trimmed_blocks_go_back_to_the_system() {
+        let n = (53 << 20) + 4096; // a size class no other test uses
+        let class = system_layout(Layout::from_size_align(n, 1).unwrap()).size();
+        let waits = || waiting().slots.iter().flatten().any(|s| s.size == class);
+        drop(vec![1u8; n]);
+        assert!(waits(), "a freed big block waits for reuse");
+        trim_older_than(Duration::from_secs(3600));
+        assert!(waits(), "a fresh block is not trimmed");
+        trim_older_than(Duration::ZERO);
+        assert!(!waits(), "a trimmed block no longer waits");
     }
 
     #[test]

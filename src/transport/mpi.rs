@@ -7,12 +7,12 @@
 //! it waits to complete it keeps receiving into the inbox, so two engines sending large
 //! messages to each other cannot deadlock. Receiving probes without blocking, so the
 //! progress loop stays responsive to interrupts. A message for several peers
-//! (`send_to_all`) is encoded once; encoding and receiving reuse one buffer each. The
-//! sends of `send_to_all` and `send_each` are all in flight together, so the receivers
-//! copy their parts out in parallel.
+//! (`send_to_all`) is encoded once. The sends of `send_to_all` and `send_each` are all
+//! in flight together, so the receivers copy their parts out in parallel. Big buffers
+//! freed here are reused by the next of their size (`memory::cache`).
 //!
-//! **Bulk elements travel as they are.** A message is one *header* (tag [`HEADER`]: a
-//! `u32` count `k`, then the codec's bytes with big arrays' elements detached, see
+//! **Bulk elements travel as they are.** A message is one *header* (tag [`HEADER`]: the
+//! codec's bytes with big arrays' elements detached, then a `u32` count `k`, see
 //! `codec::encode_detached`) followed by `k` *payloads* (tag [`PAYLOAD`]), each sent
 //! straight from the array's memory. The receiver decodes the header and receives each
 //! payload straight into a new typed buffer (a blocking receive from the same sender:
@@ -46,12 +46,6 @@ pub struct MpiTransport {
     me: Peer,
     engines: usize,
     inbox: RefCell<VecDeque<(Peer, Message)>>,
-    /// Encoding buffers (a pool: `send_each` needs one per message) and the receiving
-    /// buffer, kept between messages (up to `keep` bytes in all) so a
-    /// large transfer writes into memory already mapped instead of faulting in fresh pages.
-    send_bufs: RefCell<Vec<Vec<u8>>>,
-    recv_buf: RefCell<Vec<u8>>,
-    keep: usize,
     // Dropped last: finalizes MPI.
     _universe: Universe,
 }
@@ -92,9 +86,6 @@ pub fn start() -> Result<(Role, MpiTransport), String> {
         me,
         engines: size - 1,
         inbox: RefCell::new(VecDeque::new()),
-        send_bufs: RefCell::new(Vec::new()),
-        recv_buf: RefCell::new(Vec::new()),
-        keep: if me == Peer::Console { CONSOLE_KEEPS } else { ENGINE_KEEPS },
         _universe: universe,
     };
     Ok((role, t))
@@ -129,42 +120,32 @@ impl MpiTransport {
         }
     }
 
-    /// Receives a probed header into the reused receive buffer, then its payloads, and
-    /// decodes the message.
+    /// Receives a probed header, then its payloads, and decodes the message.
     fn receive(&self, comm: &SimpleCommunicator, (msg, status): (mpi::point_to_point::Message, Status)) -> Message {
-        let mut buf = self.recv_buf.borrow_mut();
         let n = status.count(u8::equivalent_datatype()).max(0) as usize;
-        if buf.len() < n {
-            let missing = n - buf.len();
-            buf.reserve(missing);
-            crate::memory::advise_capacity(&mut buf);
-            buf.resize(n, 0);
-        }
-        msg.matched_receive_into(&mut buf[..n]);
+        let mut header: Vec<u8> = Vec::with_capacity(n);
+        let mut room = Room { ptr: header.as_mut_ptr(), len: n };
+        msg.matched_receive_into(&mut room);
+        // SAFETY: MPI wrote all `n` bytes of the room.
+        unsafe { header.set_len(n) };
         let sender = comm.process_at_rank(status.source_rank());
-        let decoded = match buf[..n].split_first_chunk::<4>() {
-            Some((k, bytes)) => {
-                let k = u32::from_le_bytes(*k) as usize;
-                let mut taken = 0;
-                let decoded = codec::decode_attached(bytes, &mut |tag, count| {
-                    taken += 1;
-                    if taken > k {
-                        return Err(DecodeError::Truncated { what: "detached elements" });
-                    }
-                    receive_payload(&sender, tag, count)
-                });
-                // Payloads the header did not ask for (it did not decode) are dropped.
-                for _ in taken.min(k)..k {
-                    discard(sender.matched_probe_with_tag(PAYLOAD));
-                }
-                decoded.unwrap_or_else(|e| Message::Malformed { reason: e.to_string() })
-            }
-            None => Message::Malformed { reason: "a message shorter than its header".into() },
+        let Some((body, k)) = header.split_last_chunk::<4>() else {
+            return Message::Malformed { reason: "a message shorter than its header".into() };
         };
-        if buf.capacity() > self.keep {
-            *buf = Vec::new();
+        let k = u32::from_le_bytes(*k) as usize;
+        let mut taken = 0;
+        let decoded = codec::decode_attached(body, &mut |tag, count| {
+            taken += 1;
+            if taken > k {
+                return Err(DecodeError::Truncated { what: "detached elements" });
+            }
+            receive_payload(&sender, tag, count)
+        });
+        // Payloads the header did not ask for (it did not decode) are dropped.
+        for _ in taken.min(k)..k {
+            discard(sender.matched_probe_with_tag(PAYLOAD));
         }
-        decoded
+        decoded.unwrap_or_else(|e| Message::Malformed { reason: e.to_string() })
     }
 }
 
@@ -201,48 +182,23 @@ impl MpiTransport {
     }
 }
 
-/// Bytes of buffers the console keeps between messages (a push or scatter of up to this
-/// much reuses memory already mapped), and what an engine keeps (within the memory an
-/// engine may use beyond its shards).
-const CONSOLE_KEEPS: usize = 512 << 20;
-const ENGINE_KEEPS: usize = 32 << 20;
-
-/// A message ready to send: its header (payload count, then the codec's bytes) and its
-/// detached payloads, which borrow the message's own buffers.
+/// A message ready to send: its header (the codec's bytes, then the payload count) and
+/// its detached payloads, which borrow the message's own buffers.
 struct Encoded<'m> {
     header: Vec<u8>,
     payloads: Vec<&'m [u8]>,
 }
 
-impl MpiTransport {
-    /// `msgs` encoded, each header into a buffer from the pool.
-    fn encode_all<'m>(&self, msgs: impl Iterator<Item = &'m Message>) -> Vec<Encoded<'m>> {
-        let mut pool = self.send_bufs.borrow_mut();
-        msgs.map(|m| {
-            let mut body = pool.pop().unwrap_or_default();
-            let payloads = codec::encode_detached(m, &mut body);
-            let count = u32::try_from(payloads.len()).expect("fewer than 2^32 arrays in one message");
-            // The count goes first: one small move of the (small, since detached) body.
-            let mut header = Vec::with_capacity(4 + body.len());
-            header.extend_from_slice(&count.to_le_bytes());
-            header.extend_from_slice(&body);
-            pool.push(body);
-            Encoded { header, payloads }
-        })
-        .collect()
-    }
-
-    /// Gives encoding buffers back to the pool, as long as it stays within `keep` bytes.
-    fn recycle(&self, sent: Vec<Encoded<'_>>) {
-        let mut pool = self.send_bufs.borrow_mut();
-        let mut kept: usize = pool.iter().map(Vec::capacity).sum();
-        for b in sent.into_iter().map(|e| e.header) {
-            if kept + b.capacity() <= self.keep {
-                kept += b.capacity();
-                pool.push(b);
-            }
-        }
-    }
+/// `msgs` encoded for sending.
+fn encode_all<'m>(msgs: impl Iterator<Item = &'m Message>) -> Vec<Encoded<'m>> {
+    msgs.map(|m| {
+        let mut header = Vec::new();
+        let payloads = codec::encode_detached(m, &mut header);
+        let count = u32::try_from(payloads.len()).expect("fewer than 2^32 arrays in one message");
+        header.extend_from_slice(&count.to_le_bytes());
+        Encoded { header, payloads }
+    })
+    .collect()
 }
 
 /// Receives the next payload from `sender` straight into a new buffer of `count`
@@ -281,7 +237,8 @@ struct Room {
 }
 
 // SAFETY: `ptr` is valid for writes of `len` bytes for as long as the `Room` is borrowed
-// (it is the spare capacity of a vector that outlives the receive), and the datatype and
+// (it is the spare capacity of a vector that outlives the receive: `Room`s are made only
+// in this file, each from a vector with at least `len` bytes of room), and the datatype and
 // count describe exactly those bytes.
 unsafe impl mpi::datatype::PointerMut for Room {
     fn pointer_mut(&mut self) -> *mut std::ffi::c_void {
@@ -316,19 +273,17 @@ impl Transport for MpiTransport {
 
     fn send(&self, to: Peer, msg: Message) -> Result<(), TransportError> {
         let (comm, rank) = self.route(to)?;
-        let bufs = self.encode_all(std::iter::once(&msg));
-        self.send_all_bytes(&[(comm, rank, &bufs[0])]);
-        self.recycle(bufs);
+        let encoded = encode_all(std::iter::once(&msg));
+        self.send_all_bytes(&[(comm, rank, &encoded[0])]);
         Ok(())
     }
 
     fn send_to_all(&self, to: &[Peer], msg: Message) -> Vec<Result<(), TransportError>> {
         // Encoded once, whatever the number of peers, and sent to all of them at once.
-        let bufs = self.encode_all(std::iter::once(&msg));
+        let encoded = encode_all(std::iter::once(&msg));
         let routes: Vec<_> = to.iter().map(|&p| self.route(p)).collect();
-        let sends: Vec<_> = routes.iter().flatten().map(|&(comm, rank)| (comm, rank, &bufs[0])).collect();
+        let sends: Vec<_> = routes.iter().flatten().map(|&(comm, rank)| (comm, rank, &encoded[0])).collect();
         self.send_all_bytes(&sends);
-        self.recycle(bufs);
         routes.into_iter().map(|r| r.map(|_| ())).collect()
     }
 
@@ -336,10 +291,9 @@ impl Transport for MpiTransport {
         // Each encoded into its own buffer, then all sent at once.
         let routes: Vec<_> = msgs.iter().map(|(p, _)| self.route(*p)).collect();
         let routed = msgs.iter().zip(&routes).filter(|(_, r)| r.is_ok()).map(|((_, m), _)| m);
-        let bufs = self.encode_all(routed);
-        let sends: Vec<_> = routes.iter().flatten().zip(&bufs).map(|(&(comm, rank), b)| (comm, rank, b)).collect();
+        let encoded = encode_all(routed);
+        let sends: Vec<_> = routes.iter().flatten().zip(&encoded).map(|(&(comm, rank), e)| (comm, rank, e)).collect();
         self.send_all_bytes(&sends);
-        self.recycle(bufs);
         routes.into_iter().map(|r| r.map(|_| ())).collect()
     }
 
