@@ -14,6 +14,7 @@
 # Figures are wall-clock times on a shared machine: other work running at the same
 # time (a build, tests) makes them slower and noisier; the load average is printed.
 # Nothing here fails on a MISS; the script fails only if a benchmark cannot run.
+#   fft:     benches/fft.rs, then examples/fft_scaling.rhai on threads and under MPI (INFO)
 # About 15 s once built (a cold release build adds 2-3 minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,3 +75,8 @@ limit "$distarray_bench"
 limit "$distdict_bench"
 limit mpirun -n 3 "$distdict_bench"
 limit "$fft_bench"
+# For context, the seed's scaling example on both transports (2 engines; no target).
+for launch in "$pshell -n 2" "mpirun -n 3 $pshell"; do
+  kind=$([ "${launch#mpirun}" = "$launch" ] && echo threads || echo MPI)
+  limit $launch examples/fft_scaling.rhai | sed -n "s/^fft2/$kind fft2/p" | sed 's/$/ INFO/'
+done
