@@ -121,7 +121,9 @@ pub fn trim_older_than(age: Duration) -> usize {
     let cutoff = now_ms().saturating_sub(age.as_millis() as u64) + u64::from(age.is_zero());
     let mut freed = 0;
     // One block per lock: the system's free runs without the lock held.
-    while let Some(s) = waiting().evict_older(cutoff) {
+    loop {
+        let next = waiting().evict_older(cutoff); // the guard ends with this statement
+        let Some(s) = next else { break };
         free_to_system(s);
         freed += 1;
     }
@@ -155,24 +157,45 @@ pub fn start_trimmer() {
     }
 }
 
+impl Recycler {
+    /// A big block: a waiting one of its size (zeroed when asked), else a new one from
+    /// the system, advised for huge pages before anything touches it.
+    fn big(layout: Layout, zeroed: bool) -> *mut u8 {
+        let sys = system_layout(layout);
+        // Bound first: the lock must be released before `trim` takes it again.
+        let taken = waiting().take(sys);
+        let ptr = match taken {
+            Some(ptr) => {
+                HITS.fetch_add(1, Ordering::Relaxed);
+                ptr as *mut u8
+            }
+            None => {
+                trim();
+                // SAFETY: `sys` has a non-zero size. (Not `System.alloc_zeroed`: for a
+                // 2 MiB alignment it writes the zeros itself, before the advice.)
+                let ptr = unsafe { System.alloc(sys) };
+                if ptr.is_null() {
+                    return ptr;
+                }
+                super::advise_range(ptr as usize, sys.size());
+                ptr
+            }
+        };
+        if zeroed {
+            // SAFETY: the block has `sys.size() >= layout.size()` bytes, ours now.
+            unsafe { std::ptr::write_bytes(ptr, 0, layout.size()) };
+        }
+        ptr
+    }
+}
+
 unsafe impl GlobalAlloc for Recycler {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if layout.size() < BIG {
             // SAFETY: forwarded unchanged; the caller's contract is the system's.
             return unsafe { System.alloc(layout) };
         }
-        let sys = system_layout(layout);
-        if let Some(ptr) = waiting().take(sys) {
-            HITS.fetch_add(1, Ordering::Relaxed);
-            return ptr as *mut u8;
-        }
-        trim();
-        // SAFETY: `sys` has a non-zero size.
-        let ptr = unsafe { System.alloc(sys) };
-        if !ptr.is_null() {
-            super::advise_range(ptr as usize, sys.size());
-        }
-        ptr
+        Self::big(layout, false)
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
@@ -180,21 +203,7 @@ unsafe impl GlobalAlloc for Recycler {
             // SAFETY: forwarded unchanged.
             return unsafe { System.alloc_zeroed(layout) };
         }
-        let sys = system_layout(layout);
-        if let Some(ptr) = waiting().take(sys) {
-            HITS.fetch_add(1, Ordering::Relaxed);
-            // SAFETY: the block has `sys.size() >= layout.size()` bytes, owned by us now.
-            unsafe { std::ptr::write_bytes(ptr as *mut u8, 0, layout.size()) };
-            return ptr as *mut u8;
-        }
-        trim();
-        // SAFETY: `sys` has a non-zero size. Fresh pages from the system read as zero
-        // and are faulted in only when touched, so advising after is still in time.
-        let ptr = unsafe { System.alloc_zeroed(sys) };
-        if !ptr.is_null() {
-            super::advise_range(ptr as usize, sys.size());
-        }
-        ptr
+        Self::big(layout, true)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {

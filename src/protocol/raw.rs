@@ -185,30 +185,22 @@ impl Filling {
     /// All `n × size` bytes of the room must have been written, with `n` at most the
     /// count the buffer was made for.
     pub unsafe fn finish(self, n: usize) -> Buffer {
-        // SAFETY: the caller wrote every byte of the first `n` elements, and every bit
-        // pattern is a valid number.
+        /// # Safety
+        /// As [`Filling::finish`].
+        unsafe fn filled<T>(mut v: Vec<T>, n: usize) -> Vec<T> {
+            // SAFETY: the caller wrote every byte of the first `n` elements, and every
+            // bit pattern is a valid number.
+            unsafe { v.set_len(n) };
+            v
+        }
+        // SAFETY: passed on from the caller.
         unsafe {
             match self {
-                Filling::F64(mut v) => {
-                    v.set_len(n);
-                    Buffer::F64(v)
-                }
-                Filling::F32(mut v) => {
-                    v.set_len(n);
-                    Buffer::F32(v)
-                }
-                Filling::I64(mut v) => {
-                    v.set_len(n);
-                    Buffer::I64(v)
-                }
-                Filling::I32(mut v) => {
-                    v.set_len(n);
-                    Buffer::I32(v)
-                }
-                Filling::C128(mut v) => {
-                    v.set_len(n);
-                    Buffer::C128(v)
-                }
+                Filling::F64(v) => Buffer::F64(filled(v, n)),
+                Filling::F32(v) => Buffer::F32(filled(v, n)),
+                Filling::I64(v) => Buffer::I64(filled(v, n)),
+                Filling::I32(v) => Buffer::I32(filled(v, n)),
+                Filling::C128(v) => Buffer::C128(filled(v, n)),
             }
         }
     }
