@@ -33,6 +33,8 @@ fn ints(v: Option<&Value>) -> Vec<usize> {
         Some(Value::Array(items)) => {
             items.iter().filter_map(|x| if let Value::Int(i) = x { Some(*i as usize) } else { None }).collect()
         }
+        // A long array of ints (a group of many engines) travels as a typed list.
+        Some(Value::List(crate::protocol::Buffer::I64(items))) => items.iter().map(|&i| i as usize).collect(),
         _ => vec![],
     }
 }

@@ -165,6 +165,14 @@ impl Writer {
                 self.usize(data.len());
                 raw::write(&mut self.0, data);
             }
+            // A typed list: its element type and count, then the elements as raw bytes,
+            // exactly like an n-d array's (no per-element framing).
+            Value::List(data) => {
+                self.u8(11);
+                self.u8(raw::tag(data));
+                self.usize(data.len());
+                raw::write(&mut self.0, data);
+            }
         }
     }
 
@@ -493,6 +501,7 @@ impl<'a> Reader<'a> {
                 Value::FnPtr { name, curried }
             }
             10 => self.ndarray()?,
+            11 => self.list()?,
             tag => return Err(DecodeError::BadTag { what: "value", tag }),
         })
     }
@@ -519,6 +528,18 @@ impl<'a> Reader<'a> {
         }
         let bytes = self.take(n * size, "array elements")?;
         Ok(Value::NdArray { shape, data: raw::read(tag, bytes)? })
+    }
+
+    /// A typed list: floats, integers or booleans only (what `Value::List` holds).
+    fn list(&mut self) -> Result<Value, DecodeError> {
+        let tag = self.u8("list element type")?;
+        let size = match tag {
+            0 | 2 | 4 => raw::elem_size(tag).expect("known tag"),
+            tag => return Err(DecodeError::BadTag { what: "list element type", tag }),
+        };
+        let n = self.count(size, "list elements")?;
+        let bytes = self.take(n * size, "list elements")?;
+        Ok(Value::List(raw::read(tag, bytes)?))
     }
 
     fn error(&mut self) -> Result<RemoteError, DecodeError> {
