@@ -13,14 +13,17 @@
 //! once in storage advised for huge pages before it is written.
 
 use crate::nd::NdArray;
-use crate::protocol::{Buffer, Value};
+use crate::protocol::Value;
 use rhai::{Array, Blob, Dynamic, FnPtr, Map, AST};
 
 /// Deepest nesting converted; deeper values are refused rather than overflow the stack.
 const MAX_DEPTH: usize = 256;
 
-/// Arrays shorter than this take the general path (a typed list gains nothing there).
-pub const LIST_MIN: usize = 16;
+// Typed lists: homogeneous numeric arrays as one buffer, and refilling held arrays.
+#[path = "convert_list.rs"]
+mod list;
+pub use list::{assign, LIST_MIN};
+use list::{list_to_array, typed_list};
 
 /// Why a value cannot travel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,51 +132,6 @@ fn to_value_at(d: &Dynamic, depth: usize) -> Result<Value, ConvertError> {
         return Ok(Value::FnPtr { name: f.fn_name().to_string(), curried });
     }
     Err(ConvertError::CannotTravel { type_name: friendly_type_name(d) })
-}
-
-/// The elements of `a` as one typed buffer, if there are at least [`LIST_MIN`] and all
-/// are floats, all ints or all booleans; `None` at the first element of another type.
-fn typed_list(a: &[Dynamic]) -> Option<Buffer> {
-    /// Every element through `get`, in storage advised for huge pages before it is
-    /// written; `None` at the first element `get` refuses.
-    fn collect<T>(a: &[Dynamic], get: impl Fn(&Dynamic) -> Option<T>) -> Option<Vec<T>> {
-        let mut out = Vec::with_capacity(a.len());
-        crate::memory::advise_capacity(&mut out);
-        for d in a {
-            out.push(get(d)?);
-        }
-        Some(out)
-    }
-    let first = a.first().filter(|_| a.len() >= LIST_MIN)?;
-    if first.is_float() {
-        collect(a, |d| d.as_float().ok()).map(Buffer::F64)
-    } else if first.is_int() {
-        collect(a, |d| d.as_int().ok()).map(Buffer::I64)
-    } else if first.is_bool() {
-        collect(a, |d| d.as_bool().ok()).map(Buffer::Bool)
-    } else {
-        None
-    }
-}
-
-/// A Rhai array holding the elements of a typed list, built in one pass.
-fn list_to_array(b: Buffer) -> Array {
-    fn build<T: Copy>(v: &[T], make: impl Fn(T) -> Dynamic) -> Array {
-        let mut a = Array::with_capacity(v.len());
-        crate::memory::advise_capacity(&mut a);
-        a.extend(v.iter().map(|&x| make(x)));
-        a
-    }
-    match b {
-        Buffer::F64(v) => build(&v, Dynamic::from_float),
-        Buffer::I64(v) => build(&v, Dynamic::from_int),
-        Buffer::Bool(v) => build(&v, Dynamic::from_bool),
-        Buffer::F32(v) => build(&v, |x| Dynamic::from_float(x as f64)),
-        Buffer::I32(v) => build(&v, |x| Dynamic::from_int(x as i64)),
-        // Lists never hold complex numbers; a pair [re, im] is what one would stand for.
-        Buffer::C128(v) => build(&v, |[re, im]| Dynamic::from_array(vec![re.into(), im.into()])),
-        Buffer::Shared(s) => list_to_array(s.to_buffer()),
-    }
 }
 
 /// The type name a user recognises ("timestamp", not "std::time::Instant").
@@ -374,61 +332,6 @@ mod tests {
             };
             assert_eq!(enc(shared), enc(Value::NdArray { shape, data: plain }), "{dtype}");
         }
-    }
-
-    #[test]
-    fn homogeneous_arrays_travel_as_typed_lists_and_come_back_the_same() {
-        let engine = Engine::new();
-        let eval = |code: &str| engine.eval::<Dynamic>(code).unwrap();
-        let cases = [
-            ("let a = []; for i in 0..20 { a.push(i * 0.5) } a[3] = -0.0; a", Some("f64")),
-            ("let a = []; for i in 0..20 { a.push(i - 10) } a.push(9223372036854775807); a", Some("i64")),
-            ("let a = []; for i in 0..20 { a.push(i % 3 == 0) } a", Some("bool")),
-            // Mixed from the first element, or only at the end: the general path.
-            ("let a = [1]; for i in 0..20 { a.push(i * 0.5) } a", None),
-            ("let a = []; for i in 0..20 { a.push(i * 0.5) } a.push(1); a", None),
-            ("let a = []; for i in 0..20 { a.push(i) } a.push(\"s\"); a", None),
-            // Short arrays keep the general path.
-            ("[1.0, 2.0, 3.0]", None),
-            ("[]", None),
-        ];
-        for (code, kind) in cases {
-            let d = eval(code);
-            let v = to_value(&d).unwrap();
-            match (&v, kind) {
-                (Value::List(b), Some(k)) => assert_eq!(b.type_name(), k, "{code}"),
-                (Value::Array(_), None) => {}
-                (other, _) => panic!("{code}: {other:?}"),
-            }
-            assert_eq!(into_value(d.clone()).unwrap(), v, "{code}");
-            let back = to_dynamic(v, &AST::empty()).unwrap();
-            assert!(back.is_array(), "{code}");
-            // Same elements, same types, same bits (Debug shows 1.0 vs 1 and -0.0).
-            assert_eq!(format!("{back:?}"), format!("{d:?}"), "{code}");
-            let (a, b) = (d.into_array().unwrap(), back.into_array().unwrap());
-            for (x, y) in a.iter().zip(&b) {
-                assert_eq!(x.type_name(), y.type_name(), "{code}");
-                if let (Ok(x), Ok(y)) = (x.as_float(), y.as_float()) {
-                    assert_eq!(x.to_bits(), y.to_bits(), "{code}");
-                }
-            }
-        }
-        // NaN keeps its bits inside a list.
-        let d = eval("let a = []; a.pad(20, 0.0/0.0); a");
-        let back = to_dynamic(to_value(&d).unwrap(), &AST::empty()).unwrap().into_array().unwrap();
-        assert!(back.iter().all(|x| x.as_float().unwrap().is_nan()));
-    }
-
-    #[test]
-    fn lists_nested_in_maps_and_arrays_are_typed_too() {
-        let engine = Engine::new();
-        let d: Dynamic = engine.eval("let a = []; a.pad(17, 2); #{xs: a, ys: [a, \"s\"]}").unwrap();
-        let v = to_value(&d).unwrap();
-        let Value::Map(m) = &v else { panic!("{v:?}") };
-        assert!(matches!(&m[0].1, Value::List(Buffer::I64(x)) if x.len() == 17 && x[16] == 2));
-        assert!(matches!(&m[1].1, Value::Array(items) if matches!(items[0], Value::List(_))));
-        let back = to_dynamic(v, &AST::empty()).unwrap();
-        assert_eq!(format!("{back:?}"), format!("{d:?}"));
     }
 
     #[test]

@@ -46,9 +46,12 @@ pub fn combine(op: ReduceOp, a: &Value, b: &Value) -> Result<Value, String> {
         (Value::List(Buffer::F64(xs)), Value::List(Buffer::F64(ys))) if xs.len() == ys.len() => {
             Ok(Value::List(Buffer::F64(xs.iter().zip(ys).map(|(x, y)| floats(op, *x, *y)).collect())))
         }
-        (Value::List(Buffer::I64(xs)), Value::List(Buffer::I64(ys))) if xs.len() == ys.len() => {
-            xs.iter().zip(ys).map(|(x, y)| ints(op, *x, *y)).collect::<Result<_, _>>().map(|v| Value::List(Buffer::I64(v)))
-        }
+        (Value::List(Buffer::I64(xs)), Value::List(Buffer::I64(ys))) if xs.len() == ys.len() => xs
+            .iter()
+            .zip(ys)
+            .map(|(x, y)| ints(op, *x, *y))
+            .collect::<Result<_, _>>()
+            .map(|v| Value::List(Buffer::I64(v))),
         (Value::List(_), _) | (_, Value::List(_)) => {
             let items = |v: &Value| match v {
                 Value::List(_) => v.clone().into_items().map(Value::Array).expect("a list has items"),
@@ -175,9 +178,10 @@ mod tests {
         let (i, j) = (List(Buffer::I64(vec![3, -4])), List(Buffer::I64(vec![5, 6])));
         assert_eq!(combine(ReduceOp::Prod, &i, &j), Ok(List(Buffer::I64(vec![15, -24]))));
         // Ints meeting floats, and lists meeting general arrays, combine item by item.
-        assert_eq!(combine(ReduceOp::Sum, &i, &g.clone()).map(|v| v.to_string()), Err(
-            "allreduce(sum): arrays of different lengths (2 and 3)".into()
-        ));
+        assert_eq!(
+            combine(ReduceOp::Sum, &i, &g.clone()).map(|v| v.to_string()),
+            Err("allreduce(sum): arrays of different lengths (2 and 3)".into())
+        );
         let k = List(Buffer::I64(vec![1, 2, 3]));
         assert_eq!(combine(ReduceOp::Sum, &k, &g), Ok(Array(vec![Float(3.0), Float(2.25), Float(4.0)])));
         let mixed = Array(vec![Int(1), Float(1.0), Int(1)]);
