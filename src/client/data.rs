@@ -235,8 +235,12 @@ mod tests {
 
     #[test]
     fn typed_lists_split_into_typed_blocks_and_join_back() {
-        let pieces = split(floats(0..11), 4).unwrap();
+        let whole = floats(0..11);
+        let Value::List(Buffer::F64(v)) = &whole else { unreachable!() };
+        let ptr = v.as_ptr();
+        let pieces = split(whole, 4).unwrap();
         assert_eq!(pieces, vec![floats(0..3), floats(3..6), floats(6..9), floats(9..11)]);
+        assert!(matches!(&pieces[0], Value::List(Buffer::F64(v)) if v.as_ptr() == ptr), "the first block is moved");
         assert!(pieces.iter().all(|p| matches!(p, Value::List(Buffer::F64(_)))));
         let joined = join("x", pieces.into_iter().enumerate().collect()).unwrap();
         assert!(matches!(&joined, Value::List(Buffer::F64(v)) if v.len() == 11), "{joined:?}");
