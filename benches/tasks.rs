@@ -96,6 +96,13 @@ fn run(console: &mut Console, transport: &str, bare: Duration, bare_what: &str) 
             verdict(gbs(d) >= gbs_target)
         );
     }
+    // `pull("x", 0)[0]` above: Rhai copies the item it indexes out of pull's result.
+    let whole = best(|| eval(console, "let p = pull(\"x\", 0); if p[0].len() != a.len() { throw \"wrong\" } p = ();"));
+    println!(
+        "{transport} pull of {FLOATS} f64 (Rhai array) kept in pull's result (`let p = pull(\"x\", 0)`, no `[0]` copy): {:.3} GB/s, {:.0} ms INFO",
+        gbs(whole),
+        whole.as_secs_f64() * 1e3
+    );
     let copy = best(|| eval(console, "let c = a; c = ();"));
     println!(
         "{transport} baseline: the console's Rhai copying the array once and dropping the copy (`let c = a; c = ();`, as for an argument): {:.3} GB/s, {:.0} ms INFO",
