@@ -8,15 +8,17 @@
 //! `push(#{x: a}, 0)`...); the data figures are given for a Rhai array of floats and for
 //! an NdArray (on threads an NdArray that a variable holds is shared, not copied, so its
 //! push and pull take microseconds); the Rhai-array figures are also given for the
-//! console's client alone (a `Value::Array` of floats, without the console's Rhai
-//! conversion), to show where the time goes. Baselines: the same `map` run locally by the console's Rhai (items/s), and
+//! console's client alone (the `Value::List` of floats a Rhai array of floats travels as,
+//! without the console's Rhai conversion), and beside the console's Rhai copying the array
+//! once (`let c = a;`: Rhai copies a variable passed to a function, so `push(#{x: a})` and
+//! `scatter("y", a)` pay that before pshell sees the array), to show where the time goes. Baselines: the same `map` run locally by the console's Rhai (items/s), and
 //! the bare cost of moving the bytes (a memory copy of the 80 MB on threads, an MPI
 //! send of them between ranks 0 and 1 over MPI). Nothing asserts on time: each figure
 //! with a target says PASS or MISS.
 
 use pshell::client::Client;
 use pshell::console::Console;
-use pshell::protocol::{RequestKind, Value};
+use pshell::protocol::{Buffer, RequestKind, Value};
 use std::time::{Duration, Instant};
 
 const ITEMS: usize = 100_000;
@@ -94,6 +96,19 @@ fn run(console: &mut Console, transport: &str, bare: Duration, bare_what: &str) 
             verdict(gbs(d) >= gbs_target)
         );
     }
+    // `pull("x", 0)[0]` above: Rhai copies the item it indexes out of pull's result.
+    let whole = best(|| eval(console, "let p = pull(\"x\", 0); if p[0].len() != a.len() { throw \"wrong\" } p = ();"));
+    println!(
+        "{transport} pull of {FLOATS} f64 (Rhai array) kept in pull's result (`let p = pull(\"x\", 0)`, no `[0]` copy): {:.3} GB/s, {:.0} ms INFO",
+        gbs(whole),
+        whole.as_secs_f64() * 1e3
+    );
+    let copy = best(|| eval(console, "let c = a; c = ();"));
+    println!(
+        "{transport} baseline: the console's Rhai copying the array once and dropping the copy (`let c = a; c = ();`, as for an argument): {:.3} GB/s, {:.0} ms INFO",
+        gbs(copy),
+        copy.as_secs_f64() * 1e3
+    );
     eval(console, "a = (); push(#{x: (), y: ()});");
 
     // The same numbers as an NdArray (raw typed buffers): push and pull to and from every
@@ -124,7 +139,7 @@ fn run(console: &mut Console, transport: &str, bare: Duration, bare_what: &str) 
     eval(console, "nda = (); push(#{x: (), y: ()});");
 
     // The same through the client alone: the console's Rhai conversion left out.
-    let floats = Value::Array((0..FLOATS).map(|i| Value::Float(i as f64)).collect());
+    let floats = Value::List(Buffer::F64((0..FLOATS).map(|i| i as f64).collect()));
     let (cpush, cpull) = {
         let client = &mut console.shared.borrow_mut().client;
         let cpush = best(|| push_values(client, &floats));
@@ -132,7 +147,7 @@ fn run(console: &mut Console, transport: &str, bare: Duration, bare_what: &str) 
         (cpush, cpull)
     };
     println!(
-        "{transport} push / pull of {FLOATS} f64 through the client alone (Value::Array of Float; the engine still converts to and from Rhai): {:.3} / {:.3} GB/s INFO",
+        "{transport} push / pull of {FLOATS} f64 through the client alone (Value::List of f64; the engine still converts to and from Rhai): {:.3} / {:.3} GB/s INFO",
         gbs(cpush),
         gbs(cpull)
     );

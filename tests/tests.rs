@@ -15,6 +15,7 @@
 //! - `plots`: plot functions at the console and on engines, saved files, errors.
 //! - `images`: PNG/SVG checks shared by the plot tests.
 //! - `data`: push, pull, scatter, gather.
+//! - `lists`: arrays of plain numbers travelling as typed lists, exactly and with their types.
 //! - `fft`, `fft1d`: distributed FFTs (n-d, and 1-d over several engines), `fftfreq`.
 //! - `farm`: map, lb_map, submit, wait_all.
 //! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
@@ -35,6 +36,7 @@ mod fft1d;
 mod images;
 mod inprocess;
 mod interrupt;
+mod lists;
 mod loss;
 mod plot_render;
 mod plots;

@@ -5,6 +5,12 @@
 //! read through; function pointers keep their curried arguments, and closures (`anon$…`
 //! functions) are rebuilt from the receiver's function library, which holds the same
 //! compiled source as the sender's.
+//!
+//! An array of at least [`LIST_MIN`] elements that are all floats (or all ints, or all
+//! booleans) travels as one typed buffer, `Value::List`, made in one pass; at the first
+//! element of another type the array takes the general path (a `Value` per element).
+//! Coming back, a list becomes the same Rhai array (floats stay floats, ints ints), built
+//! once in storage advised for huge pages before it is written.
 
 use crate::nd::NdArray;
 use crate::protocol::Value;
@@ -12,6 +18,12 @@ use rhai::{Array, Blob, Dynamic, FnPtr, Map, AST};
 
 /// Deepest nesting converted; deeper values are refused rather than overflow the stack.
 const MAX_DEPTH: usize = 256;
+
+// Typed lists: homogeneous numeric arrays as one buffer, and refilling held arrays.
+#[path = "convert_list.rs"]
+mod list;
+pub use list::{assign, LIST_MIN};
+use list::{list_to_array, typed_list};
 
 /// Why a value cannot travel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,12 +70,21 @@ pub fn to_value(d: &Dynamic) -> Result<Value, ConvertError> {
 }
 
 /// Like [`to_value`] for a value that is no longer needed here: an n-d array that no
-/// variable shares is moved into the message as a plain buffer.
+/// variable shares is moved into the message as a plain buffer, and an array that became
+/// a typed list is let go without a destructor call per element.
 pub fn into_value(d: Dynamic) -> Result<Value, ConvertError> {
     if d.is::<NdArray>() {
         let a = d.cast::<NdArray>();
         let (shape, data) = if a.is_unique() { a.into_buffer() } else { a.to_shared_buffer() };
         return Ok(Value::NdArray { shape, data });
+    }
+    if d.is_array() && !d.is_shared() {
+        let mut a = d.into_array().expect("an array");
+        if let Some(list) = typed_list(&a) {
+            list::empty(&mut a);
+            return Ok(Value::List(list));
+        }
+        return to_value(&Dynamic::from_array(a));
     }
     to_value(&d)
 }
@@ -97,6 +118,9 @@ fn to_value_at(d: &Dynamic, depth: usize) -> Result<Value, ConvertError> {
         return Ok(Value::Blob(b.clone()));
     }
     if let Some(a) = d.read_lock::<Array>() {
+        if let Some(list) = typed_list(&a) {
+            return Ok(Value::List(list));
+        }
         return a.iter().map(|v| to_value_at(v, depth + 1)).collect::<Result<_, _>>().map(Value::Array);
     }
     if let Some(m) = d.read_lock::<Map>() {
@@ -150,6 +174,7 @@ pub fn to_dynamic(v: Value, lib: &AST) -> Result<Dynamic, ConvertError> {
             }
             m.into()
         }
+        Value::List(b) => Dynamic::from_array(list_to_array(b)),
         Value::NdArray { shape, data } => {
             let a = NdArray::from_buffer(&shape, data).map_err(|e| ConvertError::BadArray { reason: e.to_string() })?;
             Dynamic::from(a)

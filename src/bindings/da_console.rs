@@ -33,6 +33,8 @@ fn ints(v: Option<&Value>) -> Vec<usize> {
         Some(Value::Array(items)) => {
             items.iter().filter_map(|x| if let Value::Int(i) = x { Some(*i as usize) } else { None }).collect()
         }
+        // A long array of ints (a group of many engines) travels as a typed list.
+        Some(Value::List(crate::protocol::Buffer::I64(items))) => items.iter().map(|&i| i as usize).collect(),
         _ => vec![],
     }
 }
@@ -46,7 +48,10 @@ pub fn gather_distarray(
     targets: &[usize],
 ) -> Res<Option<NdArray>> {
     super::data_api::check_name(ctx, "gather", name)?;
-    let code = format!("if is_def_var(\"{name}\") {{ da::__part({name}) }} else {{ () }}");
+    // `type_of` reads the variable in place; a call with it as an argument would copy it
+    // (ten million items of a Rhai array cost ~100 ms), so only a DistArray is passed.
+    let code =
+        format!("if is_def_var(\"{name}\") && type_of({name}) == \"DistArray\" {{ da::__part({name}) }} else {{ () }}");
     let values =
         shared.borrow_mut().client.execute(&code, targets, "gather").map_err(|e| error(ctx, display::composite(&e)))?;
     if values.iter().all(|v| matches!(v, Value::Unit)) {

@@ -83,13 +83,12 @@ fn scatter(
 ) -> Res<()> {
     check_name(ctx, "scatter", name)?;
     let targets = targets_arg(ctx, shared, t)?;
-    let value = match convert::to_value(&value) {
+    // The argument is this call's own copy: moved, not copied again.
+    let (is_array, type_name) = (value.is_array(), convert::friendly_type_name(&value));
+    let value = match convert::into_value(value) {
         Ok(v) => v,
-        Err(e) if value.is_array() => return Err(error(ctx, format!("scatter of '{name}': {e}"))),
-        Err(_) => {
-            let type_name = convert::friendly_type_name(&value);
-            return Err(error(ctx, data::DataError::NotSplittable { type_name }.to_string()));
-        }
+        Err(e) if is_array => return Err(error(ctx, format!("scatter of '{name}': {e}"))),
+        Err(_) => return Err(error(ctx, data::DataError::NotSplittable { type_name }.to_string())),
     };
     let pieces = data::split(value, targets.len()).map_err(|e| error(ctx, e.to_string()))?;
     let kinds = pieces.into_iter().map(|p| RequestKind::Push { vars: vec![(name.to_string(), p)] }).collect();

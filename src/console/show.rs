@@ -21,8 +21,12 @@ const STR_LIMIT: usize = 200;
 const DEPTH: usize = 4;
 
 fn seq<T>(out: &mut String, items: &[T], open: &str, close: &str, noun: &str, item: impl Fn(&mut String, &T)) {
+    seq_at(out, items.len(), open, close, noun, |o, i| item(o, &items[i]));
+}
+
+/// [`seq`] over `n` items reached by index (a typed list renders only what is shown).
+fn seq_at(out: &mut String, n: usize, open: &str, close: &str, noun: &str, item: impl Fn(&mut String, usize)) {
     out.push_str(open);
-    let n = items.len();
     let shown: Vec<usize> = if n > LIMIT { (0..HEAD).chain(n - TAIL..n).collect() } else { (0..n).collect() };
     for (k, &i) in shown.iter().enumerate() {
         if k > 0 {
@@ -31,7 +35,7 @@ fn seq<T>(out: &mut String, items: &[T], open: &str, close: &str, noun: &str, it
         if n > LIMIT && k == HEAD {
             out.push_str("…, ");
         }
-        item(out, &items[i]);
+        item(out, i);
     }
     out.push_str(close);
     if n > LIMIT {
@@ -51,7 +55,10 @@ fn string(out: &mut String, s: &str) {
 
 fn value_into(out: &mut String, v: &Value, depth: usize) {
     match v {
-        Value::Array(_) | Value::Map(_) if depth >= DEPTH => out.push('…'),
+        Value::Array(_) | Value::List(_) | Value::Map(_) if depth >= DEPTH => out.push('…'),
+        Value::List(b) => seq_at(out, b.len(), "[", "]", "items", |o, i| {
+            let _ = write!(o, "{}", crate::protocol::list_item(b, i));
+        }),
         Value::Array(items) => seq(out, items, "[", "]", "items", |o, x| value_into(o, x, depth + 1)),
         Value::Map(entries) => seq(out, entries, "#{", "}", "entries", |o, (k, x)| {
             let _ = write!(o, "{k}: ");
@@ -162,6 +169,22 @@ mod tests {
         let nested = Value::Array(vec![Value::Array(vec![Value::Array(vec![Value::Array(vec![ints(0..2)])])])]);
         assert_eq!(value(&nested), "[[[[…]]]]");
         assert_eq!(value(&Value::Float(1.0)), "1.0");
+    }
+
+    #[test]
+    fn typed_lists_show_as_the_arrays_they_stand_for() {
+        use crate::protocol::Buffer;
+        for n in [0, 3, 12, 13, 1000] {
+            let floats: Vec<f64> = (0..n).map(|i| i as f64 * 0.5).collect();
+            let general = Value::Array(floats.iter().map(|&x| Value::Float(x)).collect());
+            assert_eq!(value(&Value::List(Buffer::F64(floats))), value(&general), "{n}");
+            assert_eq!(value(&Value::List(Buffer::I64((0..n).collect()))), value(&ints(0..n)), "{n}");
+        }
+        assert_eq!(value(&Value::List(Buffer::Bool(vec![true, false]))), "[true, false]");
+        let deep = Value::Array(vec![Value::Array(vec![Value::Array(vec![Value::Array(vec![Value::List(
+            Buffer::I64(vec![1]),
+        )])])])]);
+        assert_eq!(value(&deep), "[[[[…]]]]");
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub fn value_heap(v: &Value) -> usize {
             name.capacity() + curried.capacity() * SLOT + curried.iter().map(value_heap).sum::<usize>()
         }
         Value::NdArray { shape, data } => shape.capacity() * 8 + data.len() * data.elem_bytes(),
+        Value::List(data) => data.len() * data.elem_bytes(),
     }
 }
 

@@ -163,9 +163,17 @@ impl Runner {
                             format!("push: '{name}' is not a valid variable name"),
                         ));
                     }
-                    let d = convert::to_dynamic(value, &self.state.borrow().lib)
-                        .map_err(|e| errors::plain(engine, "CannotTravel", format!("push of '{name}': {e}")))?;
-                    self.scope.set_or_push(name, d);
+                    let lib = &self.state.borrow().lib;
+                    let failed = |e| errors::plain(engine, "CannotTravel", format!("push of '{name}': {e}"));
+                    // An existing variable is assigned in place (a big array may refill its
+                    // storage); a new one, or a constant's name, gets a new variable.
+                    match self.scope.get_mut(&name) {
+                        Some(slot) => convert::assign(slot, value, lib).map_err(failed)?,
+                        None => {
+                            let d = convert::to_dynamic(value, lib).map_err(failed)?;
+                            self.scope.push(name, d);
+                        }
+                    }
                 }
                 Ok(Value::Unit)
             }

@@ -221,6 +221,13 @@ impl Writer {
                 self.u8(raw::tag(data));
                 self.elements(data);
             }
+            // A typed list: its element type and count, then the elements as raw bytes,
+            // exactly like an n-d array's (no per-element framing).
+            Value::List(data) => {
+                self.u8(11);
+                self.u8(raw::tag(data));
+                self.elements(data);
+            }
         }
     }
 
@@ -551,6 +558,7 @@ impl<'a> Reader<'a> {
                 Value::FnPtr { name, curried }
             }
             10 => self.ndarray()?,
+            11 => self.list()?,
             tag => return Err(DecodeError::BadTag { what: "value", tag }),
         })
     }
@@ -596,6 +604,15 @@ impl<'a> Reader<'a> {
             }
             placement => Err(DecodeError::BadTag { what: "element placement", tag: placement }),
         }
+    }
+
+    /// A typed list: floats, integers or booleans only (what `Value::List` holds).
+    fn list(&mut self) -> Result<Value, DecodeError> {
+        let tag = self.u8("list element type")?;
+        if !matches!(tag, 0 | 2 | 4) {
+            return Err(DecodeError::BadTag { what: "list element type", tag });
+        }
+        Ok(Value::List(self.elements(tag, "list elements")?))
     }
 
     fn error(&mut self) -> Result<RemoteError, DecodeError> {

@@ -42,6 +42,11 @@ fn tricky_values() -> Vec<Value> {
         Value::NdArray { shape: vec![1], data: Buffer::C128(vec![[-0.0, f64::NAN]]) },
         Value::NdArray { shape: vec![0, 5], data: Buffer::F64(vec![]) },
         Value::NdArray { shape: vec![], data: Buffer::I64(vec![7]) },
+        Value::List(Buffer::F64(vec![f64::NAN, -0.0, f64::INFINITY, f64::NEG_INFINITY, 1e-310])),
+        Value::List(Buffer::I64(vec![i64::MIN, i64::MAX, 0, -1])),
+        Value::List(Buffer::Bool(vec![true, false, false])),
+        Value::List(Buffer::F64(vec![])),
+        Value::Map(vec![("xs".into(), Value::List(Buffer::I64(vec![1, 2])))]),
     ]
 }
 
@@ -320,6 +325,8 @@ fn bulk_message() -> Message {
             )]),
             Value::NdArray { shape: vec![big * 2], data: Buffer::I32((0..big as i32 * 2).collect()) },
             Value::NdArray { shape: vec![DETACH_MIN + 1], data: Buffer::Bool(vec![true; DETACH_MIN + 1]) },
+            Value::List(Buffer::I64((0..big as i64).collect())),
+            Value::List(Buffer::Bool(vec![false; DETACH_MIN + 1])),
         ]),
     }
 }
@@ -329,10 +336,11 @@ fn big_elements_are_detached_and_attached_back_in_order() {
     let msg = bulk_message();
     let mut header = Vec::new();
     let payloads = encode_detached(&msg, &mut header);
-    // f64, c128 and i32 are detached; the small array and the booleans stay inline.
-    assert_eq!(payloads.len(), 3);
+    // f64, c128, i32 and the i64 list are detached; the small array and the booleans
+    // stay inline.
+    assert_eq!(payloads.len(), 4);
     assert_eq!(payloads[0].len(), (DETACH_MIN / 8 + 3) * 8);
-    assert!(header.len() < DETACH_MIN + 1000, "the header holds {} bytes", header.len());
+    assert!(header.len() < 2 * DETACH_MIN + 1000, "the header holds {} bytes", header.len()); // the booleans
     let mut next = payloads.iter();
     let back = decode_attached(&header, &mut |tag, n| {
         let bytes = next.next().expect("asked for more runs than were detached");
@@ -357,4 +365,71 @@ fn detached_runs_without_their_elements_are_errors() {
     assert!(short.is_err());
     let wrong_type = decode_attached(&header, &mut |_, n| Ok(Buffer::I64(vec![0; n])));
     assert!(wrong_type.is_err());
+}
+
+/// Decodes and checks that the value is still a typed list of the same element type
+/// (equality alone would also accept an `Array` of the same items).
+fn list_roundtrip(v: &Value) -> Vec<u8> {
+    let bytes = encode(&Message::User { value: v.clone() });
+    let Message::User { value: back } = decode(&bytes).unwrap() else { panic!("not a user message") };
+    match (&back, v) {
+        (Value::List(b), Value::List(a)) => assert_eq!(a.type_name(), b.type_name()),
+        other => panic!("not a list: {other:?}"),
+    }
+    assert_eq!(&back, v);
+    bytes
+}
+
+#[test]
+fn lists_travel_as_raw_bytes_of_their_type() {
+    let floats: Vec<f64> = (0..1000).map(|i| i as f64 * 0.25 - 3.0).collect();
+    let bytes = list_roundtrip(&Value::List(Buffer::F64(floats)));
+    // magic, message tag, value tag, element type tag, placement, count, 8000 bytes.
+    assert_eq!(bytes.len(), 5 + 8 + 8000);
+    assert_eq!(bytes[3], 0);
+    assert_eq!(&bytes[5..13], &1000u64.to_le_bytes());
+    assert_eq!(&bytes[bytes.len() - 8..], &(999.0f64 * 0.25 - 3.0).to_le_bytes());
+    let bytes = list_roundtrip(&Value::List(Buffer::I64(vec![-2, i64::MAX])));
+    assert_eq!(bytes.len(), 5 + 8 + 16);
+    assert_eq!(&bytes[13..21], &(-2i64).to_le_bytes());
+    let bytes = list_roundtrip(&Value::List(Buffer::Bool(vec![true, false, true])));
+    assert_eq!(&bytes[bytes.len() - 3..], &[1, 0, 1]);
+    list_roundtrip(&Value::List(Buffer::I64(vec![])));
+}
+
+#[test]
+fn broken_lists_are_refused() {
+    let ok = encode(&Message::User { value: Value::List(Buffer::Bool(vec![true, false])) });
+    for cut in 0..ok.len() {
+        assert!(decode(&ok[..cut]).is_err(), "cut at {cut} decoded");
+    }
+    let mut b = ok.clone();
+    *b.last_mut().unwrap() = 7;
+    assert_eq!(decode(&b), Err(DecodeError::BadTag { what: "bool element", tag: 7 }));
+    // Lists hold floats, integers or booleans only; other element types are refused.
+    for tag in [1, 3, 5, 6] {
+        let mut b = ok.clone();
+        b[3] = tag;
+        assert_eq!(decode(&b), Err(DecodeError::BadTag { what: "list element type", tag }));
+    }
+    // A count larger than the bytes left is refused before allocating.
+    let mut b = ok;
+    b[5..13].copy_from_slice(&u64::MAX.to_le_bytes());
+    assert_eq!(decode(&b), Err(DecodeError::Truncated { what: "list elements" }));
+}
+
+#[test]
+fn a_list_equals_and_shows_as_the_array_it_stands_for() {
+    let list = Value::List(Buffer::F64(vec![1.5, -0.0]));
+    let array = Value::Array(vec![Value::Float(1.5), Value::Float(-0.0)]);
+    assert_eq!(list, array);
+    assert_eq!(array, list);
+    assert_eq!(list.to_string(), array.to_string());
+    assert_eq!(list.type_name(), "array");
+    assert_ne!(list, Value::Array(vec![Value::Float(1.5), Value::Float(0.0)]));
+    assert_ne!(list, Value::List(Buffer::I64(vec![1, 0])));
+    assert_eq!(Value::List(Buffer::I64(vec![3])), Value::Array(vec![Value::Int(3)]));
+    assert_ne!(Value::List(Buffer::I64(vec![3])), Value::Array(vec![Value::Float(3.0)]));
+    assert_eq!(list.clone().into_items(), array.clone().into_items());
+    assert_eq!(list.items_len(), Some(2));
 }

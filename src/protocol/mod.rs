@@ -26,7 +26,7 @@ mod value;
 use std::sync::Arc;
 
 pub use dict::{DictAnswer, DictFailure, DictKey, DictMode, DictMsg, DictOp, DictStatus, WriteOp};
-pub use value::{Buffer, SharedElems, Value};
+pub use value::{list_item, Buffer, SharedElems, Value};
 
 /// Protocol version, checked in the first message of every conversation.
 pub const VERSION: u32 = 1;

@@ -31,6 +31,13 @@ pub enum Value {
         shape: Vec<usize>,
         data: Buffer,
     },
+    /// A script array whose elements are all plain numbers of one type, as one typed
+    /// buffer (`Buffer::F64` for floats, `Buffer::I64` for ints, `Buffer::Bool`): the
+    /// same array as an [`Value::Array`] of `Float`/`Int`/`Bool` items (equal to it, shown
+    /// like it, "array" by type), without a `Value` per element. It is a list, not an
+    /// n-d array: it goes back to a script as an array. The threads transport moves the
+    /// buffer; the codec writes it as raw little-endian bytes.
+    List(Buffer),
 }
 
 /// The typed elements of an n-d array. `protocol` gives them no meaning beyond their
@@ -157,6 +164,11 @@ impl PartialEq for Value {
             (Map(a), Map(b)) => a == b,
             (FnPtr { name: n1, curried: c1 }, FnPtr { name: n2, curried: c2 }) => n1 == n2 && c1 == c2,
             (NdArray { shape: s1, data: d1 }, NdArray { shape: s2, data: d2 }) => s1 == s2 && d1 == d2,
+            (List(a), List(b)) if a.type_name() == b.type_name() => a == b,
+            (List(a), List(b)) => a.len() == b.len() && (0..a.len()).all(|i| list_item(a, i) == list_item(b, i)),
+            (List(a), Array(b)) | (Array(b), List(a)) => {
+                a.len() == b.len() && b.iter().enumerate().all(|(i, x)| &list_item(a, i) == x)
+            }
             _ => false,
         }
     }
@@ -173,10 +185,29 @@ impl Value {
             Value::Str(_) => "string",
             Value::Char(_) => "char",
             Value::Blob(_) => "blob",
-            Value::Array(_) => "array",
+            Value::Array(_) | Value::List(_) => "array",
             Value::Map(_) => "map",
             Value::FnPtr { .. } => "Fn",
             Value::NdArray { .. } => "NdArray",
+        }
+    }
+
+    /// The number of items of an array of either kind, `None` for anything else.
+    pub fn items_len(&self) -> Option<usize> {
+        match self {
+            Value::Array(items) => Some(items.len()),
+            Value::List(b) => Some(b.len()),
+            _ => None,
+        }
+    }
+
+    /// The items of an array of either kind as general values (a typed list is expanded,
+    /// one `Value` per element), `None` for anything else.
+    pub fn into_items(self) -> Option<Vec<Value>> {
+        match self {
+            Value::Array(items) => Some(items),
+            Value::List(b) => Some((0..b.len()).map(|i| list_item(&b, i)).collect()),
+            _ => None,
         }
     }
 
@@ -228,6 +259,31 @@ impl std::fmt::Display for Value {
                 Ok(())
             }
             Value::NdArray { shape, data } => write!(f, "<NdArray {shape:?} {}>", data.type_name()),
+            Value::List(b) => {
+                write!(f, "[")?;
+                for i in 0..b.len() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{}", list_item(b, i))?;
+                }
+                write!(f, "]")
+            }
         }
+    }
+}
+
+/// Item `i` of a typed list as the general value it stands for: `Float` for floats,
+/// `Int` for integers, `Bool` for booleans (a complex element, which no list holds, as
+/// an array `[re, im]`). Panics if `i` is out of bounds, like indexing.
+pub fn list_item(b: &Buffer, i: usize) -> Value {
+    match b {
+        Buffer::F64(v) => Value::Float(v[i]),
+        Buffer::F32(v) => Value::Float(v[i] as f64),
+        Buffer::I64(v) => Value::Int(v[i]),
+        Buffer::I32(v) => Value::Int(v[i] as i64),
+        Buffer::Bool(v) => Value::Bool(v[i]),
+        Buffer::C128(v) => Value::Array(vec![Value::Float(v[i][0]), Value::Float(v[i][1])]),
+        Buffer::Shared(s) => list_item(&s.to_buffer(), i),
     }
 }
