@@ -268,16 +268,22 @@ pub fn available_memory() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Refuses to allocate `bytes` when the machine does not have them (keeping a reserve).
+/// Refuses to allocate `bytes` when the machine does not have them (keeping a reserve),
+/// after giving back the freed blocks this process keeps for reuse.
 pub fn check_memory(bytes: u64) -> Result<(), NdError> {
     if bytes < CHECK_MIN {
         return Ok(());
     }
-    match available_memory() {
-        Some(free) if bytes.saturating_add(RESERVE) > free => {
-            Err(NdError::OutOfMemory { needed: bytes, available: free })
-        }
-        _ => Ok(()),
+    let short = |free: Option<u64>| free.filter(|&free| bytes.saturating_add(RESERVE) > free);
+    let Some(free) = short(available_memory()) else { return Ok(()) };
+    // Freed blocks waiting for reuse (memory::cache) are given back before refusing.
+    if crate::memory::cache::waiting_bytes() == 0 {
+        return Err(NdError::OutOfMemory { needed: bytes, available: free });
+    }
+    crate::memory::cache::trim_older_than(std::time::Duration::ZERO);
+    match short(available_memory()) {
+        Some(free) => Err(NdError::OutOfMemory { needed: bytes, available: free }),
+        None => Ok(()),
     }
 }
 
