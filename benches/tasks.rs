@@ -15,6 +15,12 @@
 //! the bare cost of moving the bytes (a memory copy of the 80 MB on threads, an MPI
 //! send of them between ranks 0 and 1 over MPI). Nothing asserts on time: each figure
 //! with a target says PASS or MISS.
+//!
+//! The GB/s targets are read on the NdArray figures: the reference (IPython
+//! parallel, about 0.56 GB/s) moves NumPy arrays, whose counterpart here is the NdArray.
+//! A Rhai array cannot move faster than the console's Rhai copies it (it copies a
+//! variable passed to a function), so its figures are INFO, printed as a ratio to that
+//! copy.
 
 use pshell::client::Client;
 use pshell::console::Console;
@@ -84,31 +90,32 @@ fn run(console: &mut Console, transport: &str, bare: Duration, bare_what: &str) 
 
     // Data movement through the Rhai console: a Rhai array of 10^7 floats.
     eval(console, &format!("let a = []; a.pad({FLOATS}, 0.5); a[1] = -0.0;"));
-    let push = best(|| eval(console, "push(#{x: a}, 0);"));
-    let pull = best(|| eval(console, "let b = pull(\"x\", 0)[0]; if b.len() != a.len() { throw \"wrong\" }"));
-    let scatter = best(|| eval(console, "scatter(\"y\", a);"));
-    let gather = best(|| eval(console, "let g = gather(\"y\"); if g.len() != a.len() { throw \"wrong\" }"));
-    for (what, d) in [("push", push), ("pull", pull), ("scatter", scatter), ("gather", gather)] {
-        println!(
-            "{transport} {what} of {FLOATS} f64 (Rhai array) from the console, {engines} engines: {:.3} GB/s, {:.0} ms (target >= {gbs_target} GB/s) {}",
-            gbs(d),
-            d.as_secs_f64() * 1e3,
-            verdict(gbs(d) >= gbs_target)
-        );
-    }
-    // `pull("x", 0)[0]` above: Rhai copies the item it indexes out of pull's result.
-    let whole = best(|| eval(console, "let p = pull(\"x\", 0); if p[0].len() != a.len() { throw \"wrong\" } p = ();"));
-    println!(
-        "{transport} pull of {FLOATS} f64 (Rhai array) kept in pull's result (`let p = pull(\"x\", 0)`, no `[0]` copy): {:.3} GB/s, {:.0} ms INFO",
-        gbs(whole),
-        whole.as_secs_f64() * 1e3
-    );
     let copy = best(|| eval(console, "let c = a; c = ();"));
     println!(
         "{transport} baseline: the console's Rhai copying the array once and dropping the copy (`let c = a; c = ();`, as for an argument): {:.3} GB/s, {:.0} ms INFO",
         gbs(copy),
         copy.as_secs_f64() * 1e3
     );
+    let push = best(|| eval(console, "push(#{x: a}, 0);"));
+    let pull = best(|| eval(console, "let b = pull(\"x\", 0)[0]; if b.len() != a.len() { throw \"wrong\" }"));
+    let scatter = best(|| eval(console, "scatter(\"y\", a);"));
+    let gather = best(|| eval(console, "let g = gather(\"y\"); if g.len() != a.len() { throw \"wrong\" }"));
+    // `pull("x", 0)[0]`: Rhai copies the item it indexes out of pull's result.
+    let whole = best(|| eval(console, "let p = pull(\"x\", 0); if p[0].len() != a.len() { throw \"wrong\" } p = ();"));
+    for (what, d) in [
+        ("push", push),
+        ("pull", pull),
+        ("pull, kept in pull's result (`let p = pull(\"x\", 0)`, no `[0]` copy),", whole),
+        ("scatter", scatter),
+        ("gather", gather),
+    ] {
+        println!(
+            "{transport} {what} of {FLOATS} f64 (Rhai array) from the console, {engines} engines: {:.3} GB/s, {:.0} ms ({:.2} x the time of Rhai's own copy) INFO",
+            gbs(d),
+            d.as_secs_f64() * 1e3,
+            d.as_secs_f64() / copy.as_secs_f64()
+        );
+    }
     eval(console, "a = (); push(#{x: (), y: ()});");
 
     // The same numbers as an NdArray (raw typed buffers): push and pull to and from every
