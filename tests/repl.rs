@@ -372,3 +372,23 @@ fn plots_ndarrays_and_dict_keys_show_in_the_repl() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn rerunning_a_let_replaces_the_variable_instead_of_keeping_both() {
+    // Rhai keeps a shadowed variable alive; a re-run cell must not pile up copies (a
+    // DistArray's shards each time) on the console or the engines.
+    for on in clusters_with(2) {
+        let n = on.engines();
+        let all = util_list(0, n - 1);
+        let input = "let c = [1];\nlet c = [1, 2];\n%px let a = da::zeros([100, 10]);\n%px let a = da::zeros([100, 10]);\n%px let a = da::ones([100, 10]);\n%who\n%status\nc.len()\n%px a.sum()\n";
+        let t = cells(on, input);
+        assert!(t.contains(&format!("In [6]: %who\nconsole: c: array\n[{all}] a: DistArray\n")), "{t}");
+        let status = t.split("In [7]: %status\n").nth(1).unwrap();
+        for row in status.lines().skip(1).take(n) {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            assert_eq!(&cols[cols.len() - 2..], ["1", "1"], "one variable, one shard: {row}");
+        }
+        assert!(t.contains("In [8]: c.len()\nOut[8]: 2\n"), "{t}");
+        assert!(t.contains("Out[9]: ") && t.contains("1000.0"), "the last `a` is the one kept: {t}");
+    }
+}

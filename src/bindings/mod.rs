@@ -70,3 +70,46 @@ pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
+
+/// Drops the variables of `scope` that a later `let` of the same name hides. Rhai keeps
+/// a shadowed variable alive until its scope ends, and the console's and the engines'
+/// scopes never end: without this, running `let a = ...` again (a cell re-run) would
+/// keep every earlier `a`, shards and all. Constants stay constants; order is kept.
+pub fn forget_shadowed(scope: &mut rhai::Scope<'static>) {
+    let mut seen = std::collections::HashSet::new();
+    if scope.iter_raw().all(|(name, _, _)| seen.insert(name)) {
+        return;
+    }
+    let entries: Vec<_> = std::mem::take(scope).into_iter().collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut latest: Vec<bool> = entries.iter().rev().map(|(name, _, _)| seen.insert(name.clone())).collect();
+    latest.reverse();
+    for ((name, value, _), keep) in entries.into_iter().zip(latest) {
+        if keep {
+            scope.push_dynamic(name, value); // keeps the value's access mode
+        }
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::forget_shadowed;
+    use rhai::{Engine, Scope};
+
+    #[test]
+    fn shadowed_variables_are_dropped_and_the_rest_kept() {
+        let engine = Engine::new();
+        let mut scope = Scope::new();
+        engine.run_with_scope(&mut scope, "let a = [1, 2]; let b = 5; const C = 7;").unwrap();
+        engine.run_with_scope(&mut scope, "let a = [3]; let b = b + 1;").unwrap();
+        assert_eq!(scope.len(), 5);
+        forget_shadowed(&mut scope);
+        let mut names: Vec<&str> = scope.iter_raw().map(|(n, _, _)| n).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["C", "a", "b"]);
+        assert_eq!(engine.eval_with_scope::<i64>(&mut scope, "a[0] * 100 + b * 10 + C").unwrap(), 367);
+        assert!(engine.run_with_scope(&mut scope, "C = 1;").is_err(), "a constant stays constant");
+        forget_shadowed(&mut scope);
+        assert_eq!(scope.len(), 3);
+    }
+}

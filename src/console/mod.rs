@@ -120,7 +120,9 @@ impl Console {
         }
         let lib = self.shared.borrow().lib.clone();
         let merged = lib.merge(&ast);
-        self.rhai.eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged).map_err(|e| eval_error(origin, code, *e))
+        let result = self.rhai.eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged);
+        crate::bindings::forget_shadowed(&mut self.scope);
+        result.map_err(|e| eval_error(origin, code, *e))
     }
 
     /// Runs `code` on every engine at once (SPMD); output streams tagged by engine.

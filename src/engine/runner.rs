@@ -239,6 +239,7 @@ impl Runner {
         } else {
             self.rhai.eval_ast_with_scope::<Dynamic>(&mut self.scope, &snippet)
         };
+        crate::bindings::forget_shadowed(&mut self.scope);
         let value = result.map_err(|e| errors::from_eval(engine, *e))?;
         convert::into_value(value)
             .map_err(|e| errors::plain(engine, "CannotTravel", format!("the snippet's result cannot be returned: {e}")))
