@@ -136,6 +136,7 @@ fn main() {
     drop((v, scratch));
     let setup = format!("let v = da::random([{m}], #{{seed: 2}}).astype(\"c128\"); v.local();");
     client.execute(&setup, &[0, 1], "bench").expect("setup 1-d");
+    let (hits0, fresh0) = (pshell::memory::cache::reuses(), pshell::memory::cache::fresh_blocks());
     let t_kept = best(|| {
         engines_time(
             &mut client,
@@ -148,6 +149,7 @@ fn main() {
             "barrier(); let t0 = timestamp(); let dt = 0.0; { let f = da::fft(v, #{keep_layout: false}); f.local(); dt = t0.elapsed; } dt",
         )
     });
+    let (hits, fresh) = (pshell::memory::cache::reuses() - hits0, pshell::memory::cache::fresh_blocks() - fresh0);
     client.execute("v = ();", &[0, 1], "bench").expect("free");
     println!(
         "fft 2^{log2} c128: 2 engines {t_kept:.3} s (block in and out) | serial rustfft {t_1d:.3} s | ratio {:.2}x (target >= 1.3x)",
@@ -157,6 +159,7 @@ fn main() {
         "  with #{{keep_layout: false}} (result left \"bc:K\", one all-to-all less): {t_left:.3} s | ratio {:.2}x",
         t_1d / t_left
     );
+    println!("  big blocks in these 1-d runs: {hits} reused, {fresh} new from the kernel (memory::cache) INFO");
 
     client.shutdown();
     for h in handles {

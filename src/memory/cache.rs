@@ -57,6 +57,7 @@ struct Waiting {
 
 static WAITING: Mutex<Waiting> = Mutex::new(Waiting { slots: [None; SLOTS], bytes: 0 });
 static HITS: AtomicUsize = AtomicUsize::new(0);
+static FRESH: AtomicUsize = AtomicUsize::new(0);
 
 fn waiting() -> std::sync::MutexGuard<'static, Waiting> {
     // Nothing panics while the lock is held, so a poisoned lock still holds sound data.
@@ -140,6 +141,11 @@ pub fn reuses() -> usize {
     HITS.load(Ordering::Relaxed)
 }
 
+/// How many big requests needed a new block from the system so far.
+pub fn fresh_blocks() -> usize {
+    FRESH.load(Ordering::Relaxed)
+}
+
 /// Starts (once per process) the thread that gives blocks back after [`DECAY`] even
 /// when nothing else allocates. Engines and the console call it when they start.
 pub fn start_trimmer() {
@@ -170,6 +176,7 @@ impl Recycler {
                 ptr as *mut u8
             }
             None => {
+                FRESH.fetch_add(1, Ordering::Relaxed);
                 trim();
                 // SAFETY: `sys` has a non-zero size. (Not `System.alloc_zeroed`: for a
                 // 2 MiB alignment it writes the zeros itself, before the advice.)
