@@ -144,12 +144,18 @@ pub fn native_bytes(b: &Buffer) -> Option<&[u8]> {
 /// An empty buffer of element type `tag` with room for `n` elements, and its memory as
 /// raw bytes to receive them into (with [`Filling::finish`] once all are written).
 pub fn filling(tag: u8, n: usize) -> Option<Filling> {
+    /// Room for `n` elements, advised for huge pages before anything writes it.
+    fn room<T>(n: usize) -> Vec<T> {
+        let mut v = Vec::with_capacity(n);
+        crate::memory::advise_capacity(&mut v);
+        v
+    }
     Some(match tag {
-        0 => Filling::F64(Vec::with_capacity(n)),
-        1 => Filling::F32(Vec::with_capacity(n)),
-        2 => Filling::I64(Vec::with_capacity(n)),
-        3 => Filling::I32(Vec::with_capacity(n)),
-        5 => Filling::C128(Vec::with_capacity(n)),
+        0 => Filling::F64(room(n)),
+        1 => Filling::F32(room(n)),
+        2 => Filling::I64(room(n)),
+        3 => Filling::I32(room(n)),
+        5 => Filling::C128(room(n)),
         _ => return None,
     })
 }
