@@ -9,11 +9,14 @@
 //! one of the same size a moment later; this keeps it for them.
 //!
 //! - **Which blocks**: requests of at least [`BIG`] bytes, allocated in whole 2 MiB
-//!   units. Smaller requests go straight to the system allocator. Huge pages are not
-//!   asked for here: code that fills a whole buffer advises it (`store::uninit`, the
-//!   codec, the MPI receive), and a reused block keeps its pages; advising every big
-//!   block made sparse ones (hash tables, vectors with room to grow) zero whole 2 MiB
-//!   pages they never touch — DistDict's `get_many` ran 5.4 → 3.5 M keys/s. A big block grows or shrinks in
+//!   units. Smaller requests go straight to the system allocator.
+//! - **Huge pages**: code that fills a whole buffer advises it (`store::uninit`, the
+//!   codec, the MPI receive), and a reused block keeps its pages. Here only new blocks
+//!   of at least [`ADVISE_MIN`] are advised: shard-sized buffers made elsewhere (an
+//!   `astype`, an exchange piece) then get huge pages too (the 1-d FFT of 2^24 ran
+//!   1.45× serial with them, 1.2× without), while the mid-sized blocks of hash tables
+//!   and growing vectors, touched sparsely, do not zero whole 2 MiB pages they never
+//!   use (advising every big block took DistDict's `get_many` from 5.4 to 3.5 M keys/s). A big block grows or shrinks in
 //!   place when the system can (`realloc` moves the pages of a mapped block, nothing is
 //!   copied), unless a waiting block has the new size.
 //! - **Reuse**: a freed big block waits in one of [`SLOTS`] slots; a request of the same
@@ -34,6 +37,9 @@ use std::time::{Duration, Instant};
 pub const BIG: usize = super::HUGE_PAGE_MIN;
 /// Big blocks are whole multiples of this.
 const UNIT: usize = 2 << 20;
+/// New blocks at least this large are advised `MADV_HUGEPAGE` (see the module
+/// documentation).
+pub const ADVISE_MIN: usize = 64 << 20;
 /// At most this many freed blocks wait.
 pub const SLOTS: usize = 16;
 /// At most this many bytes wait in all.
@@ -187,13 +193,19 @@ impl Recycler {
                 FRESH.fetch_add(1, Ordering::Relaxed);
                 trim();
                 // SAFETY: `sys` has a non-zero size.
-                unsafe {
+                let ptr = unsafe {
                     if zeroed {
                         System.alloc_zeroed(sys)
                     } else {
                         System.alloc(sys)
                     }
+                };
+                // Blocks this large are bulk data written whole (a new block's pages are
+                // faulted in only when touched, so advising after allocating is in time).
+                if sys.size() >= ADVISE_MIN {
+                    super::advise_range(ptr as usize, sys.size());
                 }
+                ptr
             }
         }
     }
