@@ -16,9 +16,10 @@
 //!   `astype`, an exchange piece) then get huge pages too (the 1-d FFT of 2^24 ran
 //!   1.45× serial with them, 1.2× without), while the mid-sized blocks of hash tables
 //!   and growing vectors, touched sparsely, do not zero whole 2 MiB pages they never
-//!   use (advising every big block took DistDict's `get_many` from 5.4 to 3.5 M keys/s). A big block grows or shrinks in
-//!   place when the system can (`realloc` moves the pages of a mapped block, nothing is
-//!   copied), unless a waiting block has the new size.
+//!   use (advising every big block took DistDict's `get_many` from 5.4 to 3.5 M keys/s).
+//! - **Growing**: a big block grows or shrinks through the system's `realloc`, which
+//!   moves a mapped block's pages instead of copying them, unless a waiting block has
+//!   the new size.
 //! - **Reuse**: a freed big block waits in one of [`SLOTS`] slots; a request of the same
 //!   rounded size and alignment takes the newest such block. Nothing is moved or copied.
 //! - **Bounds**: the blocks waiting never exceed [`CAP`] bytes in all (the oldest leave
@@ -56,7 +57,7 @@ struct Slot {
     /// The rounded size and alignment the block was allocated with from the system.
     size: usize,
     align: usize,
-    /// Milliseconds since [`epoch`] when it was freed.
+    /// When it was freed, in [`now_ms`] milliseconds.
     freed: u64,
 }
 
