@@ -12,10 +12,10 @@
 //!   units. Smaller requests go straight to the system allocator.
 //! - **Huge pages**: code that fills a whole buffer advises it (`store::uninit`, the
 //!   codec, the MPI receive), and a reused block keeps its pages. Here only new blocks
-//!   of at least [`ADVISE_MIN`] are advised: shard-sized buffers made elsewhere (an
-//!   `astype`, an exchange piece) then get huge pages too (the 1-d FFT of 2^24 ran
-//!   1.45× serial with them, 1.2× without), while the mid-sized blocks of hash tables
-//!   and growing vectors, touched sparsely, do not zero whole 2 MiB pages they never
+//!   of at least [`ADVISE_MIN`] are advised, in case a shard-sized buffer is made
+//!   elsewhere (a cautious rule: a trace of the FFT benchmark found all of its big
+//!   buffers coming from `store::uninit`). Mid-sized blocks of hash tables and growing
+//!   vectors, touched sparsely, are not: they would zero whole 2 MiB pages they never
 //!   use (advising every big block took DistDict's `get_many` from 5.4 to 3.5 M keys/s).
 //! - **Growing**: a big block grows or shrinks through the system's `realloc`, which
 //!   moves a mapped block's pages instead of copying them, unless a waiting block has
