@@ -52,44 +52,15 @@ macro_rules! pod {
             }
         }
 
+        /// The elements of `bytes` on a big-endian machine (a little-endian one copies
+        /// them as they are, see [`read`]).
         fn $read(bytes: &[u8]) -> Vec<$t> {
-            let n = bytes.len() / $n;
-            if cfg!(target_endian = "little") {
-                let mut v: Vec<$t> = Vec::with_capacity(n);
-                crate::memory::advise_capacity(&mut v);
-                // SAFETY: the vector has room for `n` elements, every bit pattern is a
-                // valid `$t`, and exactly `n * size` bytes are copied before `set_len`.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr() as *mut u8, n * $n);
-                    v.set_len(n);
-                }
-                v
-            } else {
-                bytes.chunks_exact($n).map(|c| <$t>::from_le_bytes(c.try_into().unwrap())).collect()
-            }
+            bytes.chunks_exact($n).map(|c| <$t>::from_le_bytes(c.try_into().unwrap())).collect()
         }
     };
 }
 
 pod!(write_f64, read_f64, f64, 8);
-
-/// Complex elements, `[re, im]` pairs of little-endian f64, read in one pass.
-fn read_c128(bytes: &[u8]) -> Vec<[f64; 2]> {
-    let n = bytes.len() / 16;
-    if cfg!(target_endian = "little") {
-        let mut v: Vec<[f64; 2]> = Vec::with_capacity(n);
-        crate::memory::advise_capacity(&mut v);
-        // SAFETY: `[f64; 2]` is two f64 without padding, every bit pattern is valid, and
-        // exactly `n * 16` bytes are copied into the reserved room before `set_len`.
-        unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr() as *mut u8, n * 16);
-            v.set_len(n);
-        }
-        v
-    } else {
-        read_f64(bytes).chunks_exact(2).map(|c| [c[0], c[1]]).collect()
-    }
-}
 pod!(write_f32, read_f32, f32, 4);
 pod!(write_i64, read_i64, i64, 8);
 pod!(write_i32, read_i32, i32, 4);
@@ -214,22 +185,33 @@ impl Filling {
 
 /// Reads `bytes` (exactly count × size of `tag`) as a buffer.
 pub fn read(tag: u8, bytes: &[u8]) -> Result<Buffer, DecodeError> {
+    if tag == 4 {
+        let bools = bytes.iter().map(|&b| match b {
+            0 => Ok(false),
+            1 => Ok(true),
+            tag => Err(DecodeError::BadTag { what: "bool element", tag }),
+        });
+        return Ok(Buffer::Bool(bools.collect::<Result<_, _>>()?));
+    }
+    let size = elem_size(tag).ok_or(DecodeError::BadTag { what: "array element type", tag })?;
+    let n = bytes.len() / size;
+    if cfg!(target_endian = "little") {
+        // The bytes already are the elements: one copy into an advised typed buffer.
+        let mut filling = filling(tag, n).expect("every number tag has a filling");
+        let (room, len) = filling.room();
+        assert!(len >= n * size, "room for {n} elements");
+        // SAFETY: the room holds at least `n * size` bytes and does not overlap `bytes`;
+        // all of the first `n` elements are written before `finish`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), room, n * size);
+            return Ok(filling.finish(n));
+        }
+    }
     Ok(match tag {
         0 => Buffer::F64(read_f64(bytes)),
         1 => Buffer::F32(read_f32(bytes)),
         2 => Buffer::I64(read_i64(bytes)),
         3 => Buffer::I32(read_i32(bytes)),
-        4 => Buffer::Bool(
-            bytes
-                .iter()
-                .map(|&b| match b {
-                    0 => Ok(false),
-                    1 => Ok(true),
-                    tag => Err(DecodeError::BadTag { what: "bool element", tag }),
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        5 => Buffer::C128(read_c128(bytes)),
-        tag => return Err(DecodeError::BadTag { what: "array element type", tag }),
+        _ => Buffer::C128(read_f64(bytes).chunks_exact(2).map(|c| [c[0], c[1]]).collect()),
     })
 }
