@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every check pshell must pass: formatting, clippy, the tests on the threads transport,
-# and the tests under mpirun with 2, 4 and 8 ranks. Installs Open MPI and libclang
-# (needed to build and run the MPI transport) and tmux (the REPL tests type into it)
-# when they are missing.
+# and the tests under mpirun with 2, 4 and 8 ranks. scripts/deps.sh first installs
+# what is missing (Open MPI and libclang for the MPI transport, tmux for the REPL tests,
+# python3's venv for the Jupyter tests), or stops with exit 2 saying what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,19 +13,8 @@ export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 step() { printf '\n==> %s\n' "$*"; }
 
-missing=()
-command -v mpirun >/dev/null 2>&1 || missing+=(openmpi-bin)
-command -v tmux >/dev/null 2>&1 || missing+=(tmux)
-dpkg -s libopenmpi-dev >/dev/null 2>&1 || missing+=(libopenmpi-dev)
-compgen -G "/usr/lib/llvm-*/lib/libclang*.so*" >/dev/null || compgen -G "/usr/lib/*/libclang*.so*" >/dev/null \
-  || missing+=(libclang-dev)
-if [ ${#missing[@]} -gt 0 ]; then
-  step "installing what the tests need: ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+step "what the tests need beyond Rust (scripts/deps.sh)"
+bash scripts/deps.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -2,6 +2,7 @@
 //! does (scripts in, console text and exit status out) on the threads transport, or
 //! under `mpirun` with `PSHELL_TEST_TRANSPORT=mpi` (see `util`). Tests related to most
 //! features go in here:
+//! - `deps`: scripts/deps.sh's detection against fake roots (a bare Debian image's files).
 //! - `cli`: modes (-e, FILE, --spmd, stdin), exit status, usage errors.
 //! - `console`: px and targets, functions shipped from the console, composite errors.
 //! - `distarray`: NdArray at the console, DistArray on engines, gather/scatter, errors.
@@ -26,6 +27,7 @@
 
 mod cli;
 mod console;
+mod deps;
 mod data;
 mod distarray;
 mod distdict;
