@@ -41,8 +41,12 @@ fn libclang_cpp_alone_is_not_libclang() {
 
 #[test]
 fn every_name_clang_sys_loads_counts() {
-    for (i, lib) in ["usr/lib/x86_64-linux-gnu/libclang.so.1", "usr/lib/llvm-16/lib/libclang.so",
-        "usr/lib/libclang-14.so", "usr/lib/llvm-14/lib/libclang-14.0.6.so.1"]
+    for (i, lib) in [
+        "usr/lib/x86_64-linux-gnu/libclang.so.1",
+        "usr/lib/llvm-16/lib/libclang.so",
+        "usr/lib/libclang-14.so",
+        "usr/lib/llvm-14/lib/libclang-14.0.6.so.1",
+    ]
     .iter()
     .enumerate()
     {
@@ -73,8 +77,7 @@ fn a_full_root_has_everything() {
 fn mpi_needs_its_header_and_both_commands() {
     let root = fake_root("mpi");
     touch(&root, "usr/bin/mpirun");
-    std::fs::set_permissions(root.join("usr/bin/mpirun"), std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .unwrap();
+    std::fs::set_permissions(root.join("usr/bin/mpirun"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let (_, out) = check(&root);
     assert!(out.contains("missing mpi"), "{out}");
 }

@@ -27,8 +27,8 @@
 
 mod cli;
 mod console;
-mod deps;
 mod data;
+mod deps;
 mod distarray;
 mod distdict;
 mod examples;
