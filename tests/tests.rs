@@ -4,6 +4,7 @@
 //! features go in here:
 //! - `deps`: scripts/deps.sh's detection against fake roots (a bare Debian image's files).
 //! - `cli`: modes (-e, FILE, --spmd, stdin), exit status, usage errors.
+//! - `compare`: exact float comparisons and `isclose`, console and engines.
 //! - `console`: px and targets, functions shipped from the console, composite errors.
 //! - `distarray`: NdArray at the console, DistArray on engines, gather/scatter, errors.
 //! - `values`: values crossing between console and engines exactly.
@@ -26,6 +27,7 @@
 //! - `repl_session`: examples/session.txt replayed and compared.
 
 mod cli;
+mod compare;
 mod console;
 mod data;
 mod deps;

@@ -10,6 +10,7 @@
 //! - [`data_api`]: `push pull scatter gather` on the console.
 //! - [`farm_api`]: `map lb_map submit wait_all` on the console.
 //! - [`async_result`]: the AsyncResult that `px_async` and `submit` return.
+//! - [`compare`]: exact float comparisons (`== != < <= > >=`) and `isclose`.
 //! - [`stdlib`]: the Rhai modules shipped with pshell (`poly`), on console and engines.
 //! - [`da`]: the DistArray type and the module `da` (engines).
 //! - [`da_console`]: `gather`/`scatter` of DistArrays at the console.
@@ -19,6 +20,7 @@
 
 pub mod array_ops;
 pub mod async_result;
+pub mod compare;
 pub mod console_api;
 pub mod convert;
 pub mod da;
