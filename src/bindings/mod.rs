@@ -16,6 +16,8 @@
 //! - [`da_console`]: `gather`/`scatter` of DistArrays at the console.
 //! - [`nd`]: the NdArray type and the module `nd` (console and engines).
 //! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
+//! - [`shape_api`]: reshape and the other shape operations, scans, `isclose`/`allclose`,
+//!   `nd::random` and `da::array` (NdArray and DistArray).
 //! - [`distdict`]: the `dd` module and `DistDict` handles (engines and console).
 
 pub mod array_ops;
@@ -31,6 +33,7 @@ pub mod farm_api;
 pub mod fft;
 pub mod nd;
 pub mod plot;
+pub mod shape_api;
 pub mod spmd;
 pub mod stdlib;
 
