@@ -18,6 +18,7 @@
 //! - `data`: push, pull, scatter, gather.
 //! - `lists`: arrays of plain numbers travelling as typed lists, exactly and with their types.
 //! - `fft`, `fft1d`: distributed FFTs (n-d, and 1-d over several engines), `fftfreq`.
+//! - `linalg`: local linear algebra (`nd::matmul`, `nd::linalg::*`) against NumPy's answers, bad input.
 //! - `farm`: map, lb_map, submit, wait_all.
 //! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
 //! - `repl`: the REPL in line mode (pipes): prompts, magics, display, errors, bad input.
@@ -38,6 +39,7 @@ mod fft1d;
 mod images;
 mod inprocess;
 mod interrupt;
+mod linalg;
 mod lists;
 mod loss;
 mod plot_render;

@@ -15,6 +15,7 @@
 //! - [`da_console`]: `gather`/`scatter` of DistArrays at the console.
 //! - [`nd`]: the NdArray type and the module `nd` (console and engines).
 //! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
+//! - [`linalg`]: `nd::matmul outer eye`, `x.dot(y)`, `x.T` and the module `nd::linalg`.
 //! - [`distdict`]: the `dd` module and `DistDict` handles (engines and console).
 
 pub mod array_ops;
@@ -27,6 +28,7 @@ pub mod data_api;
 pub mod distdict;
 pub mod farm_api;
 pub mod fft;
+pub mod linalg;
 pub mod nd;
 pub mod plot;
 pub mod spmd;
