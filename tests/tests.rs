@@ -19,6 +19,7 @@
 //! - `lists`: arrays of plain numbers travelling as typed lists, exactly and with their types.
 //! - `fft`, `fft1d`: distributed FFTs (n-d, and 1-d over several engines), `fftfreq`.
 //! - `linalg`: local linear algebra (`nd::matmul`, `nd::linalg::*`) against NumPy's answers, bad input.
+//! - `linalg_dist`: `da::matmul`, tsqr, lstsq, cg, norm, eye on several engine counts and layouts.
 //! - `farm`: map, lb_map, submit, wait_all.
 //! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
 //! - `repl`: the REPL in line mode (pipes): prompts, magics, display, errors, bad input.
@@ -40,6 +41,7 @@ mod images;
 mod inprocess;
 mod interrupt;
 mod linalg;
+mod linalg_dist;
 mod lists;
 mod loss;
 mod plot_render;

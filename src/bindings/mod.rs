@@ -16,6 +16,7 @@
 //! - [`nd`]: the NdArray type and the module `nd` (console and engines).
 //! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
 //! - [`linalg`]: `nd::matmul outer eye`, `x.dot(y)`, `x.T` and the module `nd::linalg`.
+//! - [`da_linalg`]: `da::matmul`, `A.dot(x)`, `da::eye`, `da::linalg::{tsqr lstsq cg norm}` (engines).
 //! - [`distdict`]: the `dd` module and `DistDict` handles (engines and console).
 
 pub mod array_ops;
@@ -24,6 +25,7 @@ pub mod console_api;
 pub mod convert;
 pub mod da;
 pub mod da_console;
+pub mod da_linalg;
 pub mod data_api;
 pub mod distdict;
 pub mod farm_api;

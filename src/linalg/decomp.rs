@@ -441,3 +441,16 @@ pub fn cond(a: &NdArray, p: Option<&super::norm::Ord>) -> Result<f64, LinAlgErro
         }
     }
 }
+
+/// The thin QR of a row-major `m × n` matrix: `Q` (`m × k`) and upper `R` (`k × n`),
+/// row-major, `k = min(m, n)`.
+pub fn qr_parts<T: Field>(a: &[T], m: usize, n: usize) -> (Vec<T>, Vec<T>) {
+    let k = m.min(n);
+    if k == 0 {
+        return (vec![T::zero(); m * k], vec![T::zero(); k * n]);
+    }
+    let f = view(a, m, n).qr();
+    let r = f.thin_R();
+    let rr: Vec<T> = (0..k * n).map(|x| if x % n >= x / n { r[(x / n, x % n)] } else { T::zero() }).collect();
+    (rows_of(f.compute_thin_Q().as_ref()), rr)
+}

@@ -18,11 +18,19 @@
 //! - `decomp` — `solve inv det slogdet cholesky qr svd eigh eig lstsq pinv cond
 //!   matrix_rank`, NumPy's conventions (2-D matrices; stacks only in `matmul`).
 //! - `norm` — vector and matrix norms (`ord` None/"fro"/"nuc"/±1/±2/±inf/p, `axis`).
+//! - `summa` — `da::matmul` (SUMMA on a 2-D grid) and the matrix–vector product.
+//! - `tsqr` — tall-skinny QR (a tree of R factors) and least squares through it.
+//! - `cg` — conjugate gradients over a matrix or a matrix-free operator.
+//! - `dnorm` — norms of DistArrays.
 
+pub mod cg;
 pub mod decomp;
+pub mod dnorm;
 pub mod error;
 pub mod field;
 pub mod norm;
 pub mod product;
+pub mod summa;
+pub mod tsqr;
 
 pub use error::LinAlgError;
