@@ -19,6 +19,8 @@
 //! - `data`: push, pull, scatter, gather.
 //! - `lists`: arrays of plain numbers travelling as typed lists, exactly and with their types.
 //! - `fft`, `fft1d`: distributed FFTs (n-d, and 1-d over several engines), `fftfreq`.
+//! - `linalg`: local linear algebra (`nd::matmul`, `nd::linalg::*`) against NumPy's answers, bad input.
+//! - `linalg_dist`: `da::matmul`, tsqr, lstsq, cg, norm, eye on several engine counts and layouts.
 //! - `farm`: map, lb_map, submit, wait_all.
 //! - `numpy_equiv`: the NumPy equivalence table (tests/data/numpy_equiv, its generator in
 //!   tests/fixtures) on NdArrays and on DistArrays in every layout.
@@ -42,6 +44,8 @@ mod fft1d;
 mod images;
 mod inprocess;
 mod interrupt;
+mod linalg;
+mod linalg_dist;
 mod lists;
 mod loss;
 mod numpy_equiv;

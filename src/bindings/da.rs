@@ -207,6 +207,7 @@ fn describe(a: &DistArray) -> String {
 /// Registers the DistArray type and the module `da`, bound to this engine's state.
 pub fn register(engine: &mut Engine, state: &St) {
     engine.register_type_with_name::<DistArray>("DistArray");
+    super::da_linalg::register_methods(engine, state);
     array_ops::register::<DistArray>(engine, state);
     let shape = |v: &[usize]| -> Array { v.iter().map(|&n| Dynamic::from(n as i64)).collect() };
     engine.register_get("shape", move |a: &mut DistArray| shape(a.shape()));
@@ -429,5 +430,6 @@ fn module(state: &St) -> Module {
     });
     super::fft::add(&mut m, state);
     super::shape_api::add_da(&mut m, state);
+    super::da_linalg::add(&mut m, state);
     m
 }

@@ -18,6 +18,8 @@
 //! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
 //! - [`shape_api`]: reshape and the other shape operations, scans, `isclose`/`allclose`,
 //!   `nd::random` and `da::array` (NdArray and DistArray).
+//! - [`linalg`]: `nd::matmul outer eye`, `x.dot(y)`, `x.T` and the module `nd::linalg`.
+//! - [`da_linalg`]: `da::matmul`, `A.dot(x)`, `da::eye`, `da::linalg::{tsqr lstsq cg norm}` (engines).
 //! - [`distdict`]: the `dd` module and `DistDict` handles (engines and console).
 
 pub mod array_ops;
@@ -27,10 +29,12 @@ pub mod console_api;
 pub mod convert;
 pub mod da;
 pub mod da_console;
+pub mod da_linalg;
 pub mod data_api;
 pub mod distdict;
 pub mod farm_api;
 pub mod fft;
+pub mod linalg;
 pub mod nd;
 pub mod plot;
 pub mod shape_api;

@@ -178,6 +178,7 @@ pub fn register(engine: &mut Engine) {
         a.set(&[i], value_of(&v)?).map_err(plain_error)
     });
     super::shape_api::register_nd(engine);
+    super::linalg::register_methods(engine);
     engine.register_static_module("nd", module().into());
 }
 
@@ -233,5 +234,6 @@ fn module() -> Module {
     });
     super::fft::add_fftfreq(&mut m, "nd");
     super::shape_api::add_nd(&mut m);
+    super::linalg::add(&mut m);
     m
 }

@@ -53,6 +53,9 @@ pub fn redistribute(comm: &mut dyn Comm, a: &DistArray, target: Distribution) ->
     let plan = RedistributionPlan::new(a.distribution(), &target)?;
     let shard = a.local()?;
     if plan.is_noop() {
+        // Nothing moves, but an empty shard may change shape ([0, 1] → [1, 0]).
+        let want = target.local_shape(a.rank())?;
+        let shard = if shard.shape() == want.as_slice() { shard } else { shard.reshape(&want)? };
         return Ok(a.sibling(target, shard));
     }
     check_memory(comm, &target, shard.dtype())?;
