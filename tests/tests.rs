@@ -22,6 +22,7 @@
 //! - `linalg`: local linear algebra (`nd::matmul`, `nd::linalg::*`) against NumPy's answers, bad input.
 //! - `linalg_dist`: `da::matmul`, tsqr, lstsq, cg, norm, eye on several engine counts and layouts.
 //! - `farm`: map, lb_map, submit, wait_all.
+//! - `shape_ops`: nd/da constructor parity, reshape order from any layout, refused input.
 //! - `numpy_equiv`: the NumPy equivalence table (tests/data/numpy_equiv, its generator in
 //!   tests/fixtures) on NdArrays and on DistArrays in every layout.
 //! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
@@ -55,6 +56,7 @@ mod repl;
 mod repl_session;
 mod repl_terminal;
 mod repl_tmux;
+mod shape_ops;
 mod spmd;
 mod util;
 mod values;

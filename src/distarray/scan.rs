@@ -19,7 +19,9 @@ use super::array::DistArray;
 use super::comm::{Comm, DaError};
 use super::exchange::{elems_of, redistribute, value_of};
 use super::{AxisDist, Distribution};
-use crate::nd::scan::{combine_in_place, last_slice, scan_dtype, scan_in_place, split_at_axis, ScanElem, ScanOp};
+use crate::nd::scan::{
+    combine_in_place, last_slice, scan_copy, scan_dtype, scan_in_place, split_at_axis, ScanElem, ScanOp,
+};
 use crate::nd::{checked_axis, BinOp, DType, NdArray, C64};
 
 /// `cumsum`/`cumprod` of `a` along `axis` (of the flattened array when `None`).
@@ -68,9 +70,15 @@ fn typed<T: ScanElem>(
     let d = a.distribution();
     let shape = shard.shape().to_vec();
     let dims = split_at_axis(&shape, ax);
-    // The shard is moved when `a` is a temporary of this scan (a cast or a redistribution).
-    let mut data: Vec<T> = T::from_buffer(shard.into_buffer().1).map_err(|_| DaError::Invalid("scan: dtype".into()))?;
-    scan_in_place(&mut data, dims, op);
+    // Scanned in place when `a` is a temporary of this scan (a cast or a redistribution),
+    // else into a new buffer in the same pass.
+    let mut data: Vec<T> = if shard.is_unique() {
+        let mut d = T::from_buffer(shard.into_buffer().1).map_err(|_| DaError::Invalid("scan: dtype".into()))?;
+        scan_in_place(&mut d, dims, op);
+        d
+    } else {
+        scan_copy(shard.as_slice::<T>().expect("dtype"), dims, op)
+    };
     let totals = last_slice(&data, dims, op);
     let all = comm.allgather(op.name(), value_of(totals))?;
     let me = comm.rank();

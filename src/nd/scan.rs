@@ -136,6 +136,14 @@ pub fn scan_in_place<T: ScanElem>(data: &mut [T], (outer, n, inner): (usize, usi
         return;
     }
     for block in data.chunks_exact_mut(n * inner).take(outer) {
+        if inner == 1 {
+            let mut acc = block[0];
+            for x in &mut block[1..] {
+                acc = T::apply(op, acc, *x);
+                *x = acc;
+            }
+            continue;
+        }
         for i in 1..n {
             let (before, rest) = block.split_at_mut(i * inner);
             let prev = &before[(i - 1) * inner..];
@@ -144,6 +152,27 @@ pub fn scan_in_place<T: ScanElem>(data: &mut [T], (outer, n, inner): (usize, usi
             }
         }
     }
+}
+
+/// The scan of `src` (`(outer, n, inner)`) along the middle axis into a new buffer, in
+/// one pass (no copy first).
+pub fn scan_copy<T: ScanElem>(src: &[T], dims: (usize, usize, usize), op: ScanOp) -> Vec<T> {
+    let (outer, n, inner) = dims;
+    if inner != 1 || n < 2 {
+        let mut out = src.to_vec();
+        scan_in_place(&mut out, dims, op);
+        return out;
+    }
+    let mut out = super::store::uninit::<T>(src.len());
+    for block in src.chunks_exact(n).take(outer) {
+        let mut acc = block[0];
+        out.push(acc);
+        out.extend(block[1..].iter().map(|&x| {
+            acc = T::apply(op, acc, x);
+            acc
+        }));
+    }
+    out
 }
 
 /// Combines every row of `data` (`(outer, n, inner)`) with `carry` (`outer × inner`):
@@ -179,8 +208,7 @@ pub fn last_slice<T: ScanElem>(data: &[T], (outer, n, inner): (usize, usize, usi
 }
 
 fn scanned<T: ScanElem>(a: &NdArray, axis: usize, op: ScanOp) -> NdArray {
-    let mut data = a.as_slice::<T>().expect("dtype").to_vec();
-    scan_in_place(&mut data, split_at_axis(a.shape(), axis), op);
+    let data = scan_copy(a.as_slice::<T>().expect("dtype"), split_at_axis(a.shape(), axis), op);
     NdArray::from_vec(a.shape(), data)
 }
 
@@ -261,6 +289,8 @@ mod tests {
         let dims = (1, 2, 2);
         scan_in_place(&mut d, dims, ScanOp::Sum);
         assert_eq!(d, [1.0, 2.0, 4.0, 6.0]);
+        assert_eq!(scan_copy(&[1i64, 2, 3, 4, 5, 6], (2, 3, 1), ScanOp::Sum), [1, 3, 6, 4, 9, 15]);
+        assert_eq!(scan_copy(&[1i64, 2, 3, 4], (1, 2, 2), ScanOp::Prod), [1, 2, 3, 8]);
         assert_eq!(last_slice(&d, dims, ScanOp::Sum), [4.0, 6.0]);
         combine_in_place(&mut d, dims, &[10.0, 20.0], ScanOp::Sum);
         assert_eq!(d, [11.0, 22.0, 14.0, 26.0]);
