@@ -78,8 +78,17 @@ fn random(shape: &[usize], seed: u64) -> NdArray {
 fn main() {
     let n: usize = std::env::var("PSHELL_LINALG_N").ok().and_then(|s| s.parse().ok()).unwrap_or(4096);
     let (cores, mhz) = machine();
-    // f64 FMA lanes of the widest vectors faer uses here (AVX2 on x86_64: 4), 2 FMA pipes.
-    let lanes = if cfg!(target_arch = "x86_64") { 4.0 } else { 2.0 };
+    // f64 lanes of the widest vectors the CPU offers (faer's pulp picks them at run time:
+    // 8 with AVX-512, 4 with AVX2), 2 FMA pipes. The clock is /proc's nominal one; a VM
+    // may report less than the cores run at (then a measured figure can pass "peak").
+    let flags = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let lanes = if flags.contains(" avx512f") {
+        8.0
+    } else if flags.contains(" avx2") {
+        4.0
+    } else {
+        2.0
+    };
     let per_core = 2.0 * lanes * 2.0 * mhz / 1e3;
     println!(
         "peak f64: {cores} cores × 2 FMA pipes × {lanes} lanes × 2 flops × {:.2} GHz = {:.1} GFLOP/s ({per_core:.1} per core) INFO",
