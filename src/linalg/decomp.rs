@@ -96,10 +96,12 @@ pub fn inv(a: &NdArray) -> Result<NdArray, LinAlgError> {
 }
 
 /// Sign and log|det| from the LU factors: `(sign, logabsdet)`, sign 0 for singular.
-fn slogdet_t<T: Field>(a: MatRef<'_, T>) -> (T, f64) {
+/// Sign, log|det| and det itself (the product of the pivots, as LAPACK's callers form
+/// it), from the LU factors; sign 0 for a singular matrix.
+fn slogdet_t<T: Field>(a: MatRef<'_, T>) -> (T, f64, T) {
     let n = a.nrows();
     if n == 0 {
-        return (T::one(), 0.0);
+        return (T::one(), 0.0, T::one());
     }
     let lu = a.partial_piv_lu();
     let (u, perm) = (lu.U(), lu.P());
@@ -119,17 +121,19 @@ fn slogdet_t<T: Field>(a: MatRef<'_, T>) -> (T, f64) {
         }
     }
     let mut sign = if swaps % 2 == 0 { T::one() } else { -T::one() };
+    let mut det = sign;
     let mut log = 0.0;
     for i in 0..n {
         let d = u[(i, i)];
         let m = d.modulus();
         if m == 0.0 {
-            return (T::zero(), f64::NEG_INFINITY);
+            return (T::zero(), f64::NEG_INFINITY, T::zero());
         }
         sign *= d / T::real(m);
+        det *= d;
         log += m.ln();
     }
-    (sign, log)
+    (sign, log, det)
 }
 
 /// `det(a)`.
@@ -139,8 +143,7 @@ pub fn det(a: &NdArray) -> Result<Scalar, LinAlgError> {
     let (a, _) = prepared(op, a)?;
     Ok(by_field!(a.dtype(), T => {
         let e = T::elems(&a);
-        let (s, l) = slogdet_t(view(&e, n, n));
-        scalar_of(s * T::real(l.exp()))
+        scalar_of(slogdet_t(view(&e, n, n)).2)
     }))
 }
 
@@ -151,7 +154,7 @@ pub fn slogdet(a: &NdArray) -> Result<(Scalar, f64), LinAlgError> {
     let (a, _) = prepared(op, a)?;
     Ok(by_field!(a.dtype(), T => {
         let e = T::elems(&a);
-        let (s, l) = slogdet_t(view(&e, n, n));
+        let (s, l, _) = slogdet_t(view(&e, n, n));
         (scalar_of(s), l)
     }))
 }
