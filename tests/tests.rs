@@ -18,6 +18,7 @@
 //! - `data`: push, pull, scatter, gather.
 //! - `lists`: arrays of plain numbers travelling as typed lists, exactly and with their types.
 //! - `fft`, `fft1d`: distributed FFTs (n-d, and 1-d over several engines), `fftfreq`.
+//! - `sort_select`: sort, search, selection and counting against NumPy's answers, bad input.
 //! - `farm`: map, lb_map, submit, wait_all.
 //! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
 //! - `repl`: the REPL in line mode (pipes): prompts, magics, display, errors, bad input.
@@ -46,6 +47,7 @@ mod repl;
 mod repl_session;
 mod repl_terminal;
 mod repl_tmux;
+mod sort_select;
 mod spmd;
 mod util;
 mod values;

@@ -15,6 +15,8 @@
 //! - [`da_console`]: `gather`/`scatter` of DistArrays at the console.
 //! - [`nd`]: the NdArray type and the module `nd` (console and engines).
 //! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
+//! - [`sort_select`]: sort, argsort, searchsorted, unique, select, take, put, clip, nonzero,
+//!   count_nonzero, histogram (NdArray and DistArray).
 //! - [`distdict`]: the `dd` module and `DistDict` handles (engines and console).
 
 pub mod array_ops;
@@ -29,6 +31,7 @@ pub mod farm_api;
 pub mod fft;
 pub mod nd;
 pub mod plot;
+pub mod sort_select;
 pub mod spmd;
 pub mod stdlib;
 

@@ -55,7 +55,9 @@ pub mod grid;
 pub mod ops;
 pub mod plan;
 pub mod product;
+pub mod select;
 pub mod shards;
+pub mod sort;
 
 #[cfg(test)]
 mod proptests;

@@ -32,7 +32,9 @@ pub mod fft;
 mod kernels;
 pub mod random;
 pub mod reduce;
+pub mod select;
 pub mod shape_ops;
+pub mod sort;
 pub mod store;
 
 pub use dtype::{DType, Elem, Scalar, C64};
@@ -78,6 +80,8 @@ pub enum NdError {
     BadNesting { reason: String },
     /// A slice range that is not `[start, end]` or `[start, end, step]` with step > 0.
     BadRange { axis: usize, reason: String },
+    /// Any other refusal (sort, selection), its whole message.
+    Refused(String),
 }
 
 fn gib(bytes: u64) -> String {
@@ -135,6 +139,7 @@ impl fmt::Display for NdError {
             }
             NdError::BadNesting { reason } => write!(f, "nd::array: {reason}"),
             NdError::BadRange { axis, reason } => write!(f, "slice range for axis {axis}: {reason}"),
+            NdError::Refused(m) => write!(f, "{m}"),
         }
     }
 }
