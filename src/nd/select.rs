@@ -12,7 +12,7 @@ use super::{checked_axis, DType, Elem, NdArray, NdError, Scalar, Stored};
 pub fn checked_index(i: i64, n: usize, what: &dyn Fn() -> String) -> Result<usize, NdError> {
     let j = if i < 0 { i + n as i64 } else { i };
     if j < 0 || j >= n as i64 {
-        return Err(NdError::Refused(format!("index {i} is out of bounds for {}", what())));
+        return Err(NdError::Invalid { reason: format!("index {i} is out of bounds for {}", what()) });
     }
     Ok(j as usize)
 }
@@ -20,7 +20,9 @@ pub fn checked_index(i: i64, n: usize, what: &dyn Fn() -> String) -> Result<usiz
 /// The elements of an integer index array as i64.
 pub fn index_values(indices: &NdArray, op: &str) -> Result<Vec<i64>, NdError> {
     if !indices.dtype().is_int() {
-        return Err(NdError::Refused(format!("{op}: indices must be integers, not {} values", indices.dtype())));
+        return Err(NdError::Invalid {
+            reason: format!("{op}: indices must be integers, not {} values", indices.dtype()),
+        });
     }
     Ok(indices.astype(DType::I64)?.as_slice::<i64>().expect("i64").to_vec())
 }
@@ -28,14 +30,16 @@ pub fn index_values(indices: &NdArray, op: &str) -> Result<Vec<i64>, NdError> {
 /// Checks that `mask` is a bool array of `shape`, for `op`.
 pub fn check_mask(mask_dtype: DType, mask_shape: &[usize], shape: &[usize], op: &str) -> Result<(), NdError> {
     if mask_dtype != DType::Bool {
-        return Err(NdError::Refused(format!("{op}: the mask must be a bool array, not {mask_dtype}")));
+        return Err(NdError::Invalid { reason: format!("{op}: the mask must be a bool array, not {mask_dtype}") });
     }
     if mask_shape != shape {
-        return Err(NdError::Refused(format!(
-            "{op}: the mask has shape {} but the array has shape {} (they must be the same)",
-            list(mask_shape),
-            list(shape)
-        )));
+        return Err(NdError::Invalid {
+            reason: format!(
+                "{op}: the mask has shape {} but the array has shape {} (they must be the same)",
+                list(mask_shape),
+                list(shape)
+            ),
+        });
     }
     Ok(())
 }
@@ -118,7 +122,7 @@ impl NdArray {
             return Ok(());
         }
         if values.size() == 0 {
-            return Err(NdError::Refused("put: no values to write at the indices".into()));
+            return Err(NdError::Invalid { reason: "put: no values to write at the indices".into() });
         }
         let values = values.astype(self.dtype())?;
         dispatch_dtype!(self.dtype(), T => {
@@ -216,14 +220,16 @@ pub fn min_max(data: &[f64]) -> Option<(f64, f64)> {
 /// when they are equal), as `np.linspace` computes them.
 pub fn hist_edges(bins: i64, lo: f64, hi: f64, given: bool) -> Result<Vec<f64>, NdError> {
     if bins < 1 {
-        return Err(NdError::Refused(format!("histogram: bins must be at least 1, not {bins}")));
+        return Err(NdError::Invalid { reason: format!("histogram: bins must be at least 1, not {bins}") });
     }
     if !lo.is_finite() || !hi.is_finite() {
         let how = if given { "the range" } else { "the autodetected range" };
-        return Err(NdError::Refused(format!("histogram: {how} [{lo}, {hi}] is not finite")));
+        return Err(NdError::Invalid { reason: format!("histogram: {how} [{lo}, {hi}] is not finite") });
     }
     if lo > hi {
-        return Err(NdError::Refused(format!("histogram: max must be larger than min in range [{lo}, {hi}]")));
+        return Err(NdError::Invalid {
+            reason: format!("histogram: max must be larger than min in range [{lo}, {hi}]"),
+        });
     }
     let (lo, hi) = if lo == hi { (lo - 0.5, hi + 0.5) } else { (lo, hi) };
     let n = bins as usize;

@@ -172,10 +172,12 @@ impl NdArray {
     /// it sorted (the leftmost place, NumPy's `side="left"`); the result has `v`'s shape.
     pub fn searchsorted(&self, v: &NdArray) -> Result<NdArray, NdError> {
         if self.ndim() != 1 {
-            return Err(NdError::Refused(format!(
-                "searchsorted needs a sorted 1-d array; this one has shape {}",
-                super::display::list(self.shape())
-            )));
+            return Err(NdError::Invalid {
+                reason: format!(
+                    "searchsorted needs a sorted 1-d array; this one has shape {}",
+                    super::display::list(self.shape())
+                ),
+            });
         }
         let dtype = super::DType::promote(self.dtype(), v.dtype());
         let (a, v) = (self.astype(dtype)?, v.astype(dtype)?);
