@@ -19,6 +19,7 @@
 //! - `data`: push, pull, scatter, gather.
 //! - `lists`: arrays of plain numbers travelling as typed lists, exactly and with their types.
 //! - `fft`, `fft1d`: distributed FFTs (n-d, and 1-d over several engines), `fftfreq`.
+//! - `sort_select`: sort, search, selection and counting against NumPy's answers, bad input.
 //! - `linalg`: local linear algebra (`nd::matmul`, `nd::linalg::*`) against NumPy's answers, bad input.
 //! - `linalg_dist`: `da::matmul`, tsqr, lstsq, cg, norm, eye on several engine counts and layouts.
 //! - `farm`: map, lb_map, submit, wait_all.
@@ -57,6 +58,7 @@ mod repl_session;
 mod repl_terminal;
 mod repl_tmux;
 mod shape_ops;
+mod sort_select;
 mod spmd;
 mod util;
 mod values;

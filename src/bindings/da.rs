@@ -296,6 +296,7 @@ pub fn register(engine: &mut Engine, state: &St) {
             .ok_or_else(|| plain_error(format!("an element must be a number or bool, not {}", v.type_name())))?;
         with(&st, Position::NONE, |c| exchange::set(c, a, &index, value))
     });
+    super::sort_select::register_da(engine, state);
     super::shape_api::register_da(engine, state);
     engine.register_static_module("da", module(state).into());
 }
@@ -429,6 +430,7 @@ fn module(state: &St) -> Module {
         Ok(m.into())
     });
     super::fft::add(&mut m, state);
+    super::sort_select::add_da(&mut m, state);
     super::shape_api::add_da(&mut m, state);
     super::da_linalg::add(&mut m, state);
     m

@@ -16,6 +16,8 @@
 //! - [`da_console`]: `gather`/`scatter` of DistArrays at the console.
 //! - [`nd`]: the NdArray type and the module `nd` (console and engines).
 //! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
+//! - [`sort_select`]: sort, argsort, searchsorted, unique, select, take, put, clip, nonzero,
+//!   count_nonzero, histogram (NdArray and DistArray).
 //! - [`shape_api`]: reshape and the other shape operations, scans, `isclose`/`allclose`,
 //!   `nd::random` and `da::array` (NdArray and DistArray).
 //! - [`linalg`]: `nd::matmul outer eye`, `x.dot(y)`, `x.T` and the module `nd::linalg`.
@@ -38,6 +40,7 @@ pub mod linalg;
 pub mod nd;
 pub mod plot;
 pub mod shape_api;
+pub mod sort_select;
 pub mod spmd;
 pub mod stdlib;
 

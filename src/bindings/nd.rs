@@ -177,6 +177,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_indexer_set(|a: &mut NdArray, i: i64, v: Dynamic| -> Res<()> {
         a.set(&[i], value_of(&v)?).map_err(plain_error)
     });
+    super::sort_select::register_nd(engine);
     super::shape_api::register_nd(engine);
     super::linalg::register_methods(engine);
     engine.register_static_module("nd", module().into());
@@ -233,6 +234,7 @@ fn module() -> Module {
         lazy.and_then(|l| l.eval()).map_err(|e| error(&ctx, e))
     });
     super::fft::add_fftfreq(&mut m, "nd");
+    super::sort_select::add_nd(&mut m);
     super::shape_api::add_nd(&mut m);
     super::linalg::add(&mut m);
     m

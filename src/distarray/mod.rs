@@ -60,7 +60,9 @@ pub mod plan;
 pub mod product;
 pub mod reshape;
 pub mod scan;
+pub mod select;
 pub mod shards;
+pub mod sort;
 
 #[cfg(test)]
 mod proptests;

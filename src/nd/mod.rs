@@ -34,7 +34,9 @@ pub mod random;
 pub mod reduce;
 pub mod reshape;
 pub mod scan;
+pub mod select;
 pub mod shape_ops;
+pub mod sort;
 pub mod store;
 
 pub use dtype::{DType, Elem, Scalar, C64};
