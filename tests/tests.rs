@@ -19,6 +19,7 @@
 //! - `lists`: arrays of plain numbers travelling as typed lists, exactly and with their types.
 //! - `fft`, `fft1d`: distributed FFTs (n-d, and 1-d over several engines), `fftfreq`.
 //! - `farm`: map, lb_map, submit, wait_all.
+//! - `io`: data files (.npy and more) against NumPy's own files, on every distribution; bad input.
 //! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
 //! - `repl`: the REPL in line mode (pipes): prompts, magics, display, errors, bad input.
 //! - `repl_terminal`: the REPL on a terminal (tmux, helper `repl_tmux`): Ctrl-C, Ctrl-D,
@@ -38,6 +39,7 @@ mod fft1d;
 mod images;
 mod inprocess;
 mod interrupt;
+mod io;
 mod lists;
 mod loss;
 mod plot_render;

@@ -140,7 +140,7 @@ impl Options {
     }
 }
 
-fn strings_of(ctx: &NativeCallContext, v: &Dynamic) -> Res<Vec<String>> {
+pub(super) fn strings_of(ctx: &NativeCallContext, v: &Dynamic) -> Res<Vec<String>> {
     if let Ok(s) = v.clone().into_immutable_string() {
         return Ok(vec![s.to_string()]);
     }
@@ -308,6 +308,7 @@ pub fn register(engine: &mut Engine, state: &St) {
             .ok_or_else(|| plain_error(format!("an element must be a number or bool, not {}", v.type_name())))?;
         with(&st, Position::NONE, |c| exchange::set(c, a, &index, value))
     });
+    super::io::register_da(engine, state);
     engine.register_static_module("da", module(state).into());
 }
 
@@ -440,5 +441,6 @@ fn module(state: &St) -> Module {
         Ok(m.into())
     });
     super::fft::add(&mut m, state);
+    super::io::add_da(&mut m, state);
     m
 }

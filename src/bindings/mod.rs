@@ -16,6 +16,7 @@
 //! - [`nd`]: the NdArray type and the module `nd` (console and engines).
 //! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
 //! - [`distdict`]: the `dd` module and `DistDict` handles (engines and console).
+//! - [`io`]: data files (`load`, `save`, ... in `da` and `nd`).
 
 pub mod array_ops;
 pub mod async_result;
@@ -27,6 +28,7 @@ pub mod data_api;
 pub mod distdict;
 pub mod farm_api;
 pub mod fft;
+pub mod io;
 pub mod nd;
 pub mod plot;
 pub mod spmd;

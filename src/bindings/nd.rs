@@ -177,6 +177,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_indexer_set(|a: &mut NdArray, i: i64, v: Dynamic| -> Res<()> {
         a.set(&[i], value_of(&v)?).map_err(plain_error)
     });
+    super::io::register_nd(engine);
     engine.register_static_module("nd", module().into());
 }
 
@@ -231,5 +232,6 @@ fn module() -> Module {
         lazy.and_then(|l| l.eval()).map_err(|e| error(&ctx, e))
     });
     super::fft::add_fftfreq(&mut m, "nd");
+    super::io::add_nd(&mut m);
     m
 }
