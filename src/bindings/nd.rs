@@ -163,7 +163,7 @@ pub fn register(engine: &mut Engine) {
         a.astype(DType::parse(d).map_err(|e| error(&ctx, e))?).map_err(|e| error(&ctx, e))
     });
     engine.register_fn("slice", |ctx: NativeCallContext, a: &mut NdArray, r: Array| -> Res<NdArray> {
-        a.slice(&array_ops::ranges_of(&ctx, &r)?).map_err(|e| error(&ctx, e))
+        a.slice_stepped(&array_ops::ranges_of(&ctx, &r)?).map_err(|e| error(&ctx, e))
     });
     engine.register_indexer_get(|a: &mut NdArray, idx: Array| -> Res<Dynamic> {
         a.get(&index_of(&idx)?).map(dynamic_of).map_err(plain_error)
@@ -178,6 +178,8 @@ pub fn register(engine: &mut Engine) {
         a.set(&[i], value_of(&v)?).map_err(plain_error)
     });
     super::io::register_nd(engine);
+    super::shape_api::register_nd(engine);
+    super::linalg::register_methods(engine);
     engine.register_static_module("nd", module().into());
 }
 
@@ -233,5 +235,7 @@ fn module() -> Module {
     });
     super::fft::add_fftfreq(&mut m, "nd");
     super::io::add_nd(&mut m);
+    super::shape_api::add_nd(&mut m);
+    super::linalg::add(&mut m);
     m
 }
