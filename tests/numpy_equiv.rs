@@ -155,7 +155,8 @@ fn da_row(r: &J, engines: usize) -> String {
         }
         let label = label.join(" ");
         if let Some(err) = r["error"].as_str() {
-            let unchanged: Vec<String> = inputs.keys().map(|v| format!("ok = ok && ({v} == {v}__before).all();")).collect();
+            let unchanged: Vec<String> =
+                inputs.keys().map(|v| format!("ok = ok && ({v} == {v}__before).all();")).collect();
             let snippet = format!(
                 "{lets} let msg = \"no error\"; try {{ let r = {expr}; }} catch (e) {{ msg = e.to_string(); }} \
                  let ok = true; {} if ok {{ msg }} else {{ \"an input changed\" }}",
