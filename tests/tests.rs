@@ -24,6 +24,7 @@
 //! - `linalg_dist`: `da::matmul`, tsqr, lstsq, cg, norm, eye on several engine counts and layouts.
 //! - `farm`: map, lb_map, submit, wait_all.
 //! - `shape_ops`: nd/da constructor parity, reshape order from any layout, refused input.
+//! - `io`: data files (.npy and more) against NumPy's own files, on every distribution; bad input.
 //! - `numpy_equiv`: the NumPy equivalence table (tests/data/numpy_equiv, its generator in
 //!   tests/fixtures) on NdArrays and on DistArrays in every layout.
 //! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
@@ -46,6 +47,7 @@ mod fft1d;
 mod images;
 mod inprocess;
 mod interrupt;
+mod io;
 mod linalg;
 mod linalg_dist;
 mod lists;

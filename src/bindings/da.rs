@@ -140,7 +140,7 @@ impl Options {
     }
 }
 
-fn strings_of(ctx: &NativeCallContext, v: &Dynamic) -> Res<Vec<String>> {
+pub(super) fn strings_of(ctx: &NativeCallContext, v: &Dynamic) -> Res<Vec<String>> {
     if let Ok(s) = v.clone().into_immutable_string() {
         return Ok(vec![s.to_string()]);
     }
@@ -297,6 +297,7 @@ pub fn register(engine: &mut Engine, state: &St) {
         with(&st, Position::NONE, |c| exchange::set(c, a, &index, value))
     });
     super::sort_select::register_da(engine, state);
+    super::io::register_da(engine, state);
     super::shape_api::register_da(engine, state);
     engine.register_static_module("da", module(state).into());
 }
@@ -431,6 +432,7 @@ fn module(state: &St) -> Module {
     });
     super::fft::add(&mut m, state);
     super::sort_select::add_da(&mut m, state);
+    super::io::add_da(&mut m, state);
     super::shape_api::add_da(&mut m, state);
     super::da_linalg::add(&mut m, state);
     m

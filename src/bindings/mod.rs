@@ -23,6 +23,7 @@
 //! - [`linalg`]: `nd::matmul outer eye`, `x.dot(y)`, `x.T` and the module `nd::linalg`.
 //! - [`da_linalg`]: `da::matmul`, `A.dot(x)`, `da::eye`, `da::linalg::{tsqr lstsq cg norm}` (engines).
 //! - [`distdict`]: the `dd` module and `DistDict` handles (engines and console).
+//! - [`io`]: data files (`load`, `save`, ... in `da` and `nd`).
 
 pub mod array_ops;
 pub mod async_result;
@@ -36,6 +37,7 @@ pub mod data_api;
 pub mod distdict;
 pub mod farm_api;
 pub mod fft;
+pub mod io;
 pub mod linalg;
 pub mod nd;
 pub mod plot;

@@ -178,6 +178,7 @@ pub fn register(engine: &mut Engine) {
         a.set(&[i], value_of(&v)?).map_err(plain_error)
     });
     super::sort_select::register_nd(engine);
+    super::io::register_nd(engine);
     super::shape_api::register_nd(engine);
     super::linalg::register_methods(engine);
     engine.register_static_module("nd", module().into());
@@ -235,6 +236,7 @@ fn module() -> Module {
     });
     super::fft::add_fftfreq(&mut m, "nd");
     super::sort_select::add_nd(&mut m);
+    super::io::add_nd(&mut m);
     super::shape_api::add_nd(&mut m);
     super::linalg::add(&mut m);
     m
