@@ -27,6 +27,7 @@ pub mod console;
 pub mod distarray;
 pub mod distdict;
 pub mod engine;
+pub mod kernel;
 pub mod launch;
 pub mod memory;
 pub mod nd;

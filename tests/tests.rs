@@ -24,6 +24,7 @@
 //! - `repl_terminal`: the REPL on a terminal (tmux, helper `repl_tmux`): Ctrl-C, Ctrl-D,
 //!   history, completion, multi-line editing, pastes, the live line.
 //! - `repl_session`: examples/session.txt replayed and compared.
+//! - `kernel`: the Jupyter kernel driven by jupyter_client (tests/jupyter/drive.py), kernelspecs.
 
 mod cli;
 mod console;
@@ -38,6 +39,7 @@ mod fft1d;
 mod images;
 mod inprocess;
 mod interrupt;
+mod kernel;
 mod lists;
 mod loss;
 mod plot_render;
