@@ -29,6 +29,7 @@ pub mod distdict;
 pub mod engine;
 pub mod kernel;
 pub mod launch;
+pub mod linalg;
 pub mod memory;
 pub mod nd;
 pub mod plot;

@@ -2,7 +2,8 @@
 //! kernelspec installed into a temporary JUPYTER_DATA_DIR, the kernel started by
 //! KernelManager on threads (or under mpirun with 3 ranks when the suite runs over MPI),
 //! then execute, engine output, errors, plots, completion, a badly signed message, a
-//! second client, interrupt, restart and shutdown. The Python environment is the one
+//! second client, interrupt, restart and shutdown; and examples/notebook.ipynb executed by
+//! nbclient (tests/jupyter/notebook.py). The Python environment is the one
 //! scripts/test.sh creates (target/jupyter-venv); without it the test fails saying so.
 
 use crate::util;
@@ -103,5 +104,40 @@ fn kernelspecs_install_list_and_remove() {
     let (code, _, err) = kernel(&["-f", "/nonexistent/conn.json"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("cannot read the connection file '/nonexistent/conn.json'"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn examples_notebook_runs_under_nbclient() {
+    let py = python();
+    let dir = util::tempdir();
+    let (data, work) = (dir.join("data"), dir.join("work"));
+    std::fs::create_dir_all(&work).unwrap();
+    let mut install = Command::new(util::binary());
+    install.args(["kernel", "install", "--name", "pshell-nb"]).env("JUPYTER_DATA_DIR", &data);
+    if util::mpi() {
+        install.args(["--mpi", "mpirun --oversubscribe -n 3"]);
+    } else {
+        install.args(["-n", "2"]);
+    }
+    assert!(install.status().expect("install the kernelspec").success());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(py)
+        .arg(root.join("tests/jupyter/notebook.py"))
+        .arg(root.join("examples/notebook.ipynb"))
+        .args(["pshell-nb", work.to_str().unwrap(), "2"])
+        .env("JUPYTER_DATA_DIR", &data)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .output()
+        .expect("run nbclient");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("ok notebook"),
+        "the notebook failed\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(work.join("plots/001.png").exists(), "the notebook's plot is saved");
     let _ = std::fs::remove_dir_all(&dir);
 }
