@@ -16,6 +16,13 @@ step() { printf '\n==> %s\n' "$*"; }
 step "what the tests need beyond Rust (scripts/deps.sh)"
 bash scripts/deps.sh
 
+step "the Jupyter test environment (target/jupyter-venv, from the package index, once)"
+if ! target/jupyter-venv/bin/python -c "import jupyter_client, nbclient, nbformat" 2>/dev/null; then
+    rm -rf target/jupyter-venv
+    python3 -m venv target/jupyter-venv
+    target/jupyter-venv/bin/pip install --quiet jupyter_client nbclient nbformat
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -181,7 +181,7 @@ fn run_console(transport: Box<dyn Transport>, plan: Plan) -> ExitCode {
 }
 
 /// The world size if an MPI launcher started this process.
-fn mpi_launch_size() -> Option<usize> {
+pub fn mpi_launch_size() -> Option<usize> {
     ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"]
         .iter()
         .find_map(|v| std::env::var(v).ok()?.parse().ok())

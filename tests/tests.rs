@@ -32,6 +32,7 @@
 //! - `repl_terminal`: the REPL on a terminal (tmux, helper `repl_tmux`): Ctrl-C, Ctrl-D,
 //!   history, completion, multi-line editing, pastes, the live line.
 //! - `repl_session`: examples/session.txt replayed and compared.
+//! - `kernel`: the Jupyter kernel driven by jupyter_client (tests/jupyter/drive.py), kernelspecs.
 
 mod cli;
 mod compare;
@@ -48,6 +49,7 @@ mod images;
 mod inprocess;
 mod interrupt;
 mod io;
+mod kernel;
 mod linalg;
 mod linalg_dist;
 mod lists;

@@ -105,6 +105,12 @@ impl Console {
         self.plots.borrow().listing()
     }
 
+    /// Where console `print` goes (standard output unless set): the Jupyter kernel
+    /// sends it as a stream.
+    pub fn on_print(&mut self, f: impl Fn(&str) + 'static) {
+        self.rhai.on_print(f);
+    }
+
     /// Compiles and runs `code` on the console; `origin` names it in errors. The error is
     /// the text to show the user.
     pub fn eval(&mut self, code: &str, origin: &str) -> Result<Dynamic, String> {

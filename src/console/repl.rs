@@ -42,6 +42,21 @@ pub struct Session<'c> {
     pub(super) watched: bool,
     pub(super) quit: bool,
     names: Rc<RefCell<Names>>,
+    /// Where the session's output goes when it is not the terminal (the Jupyter kernel).
+    out: Option<Rc<dyn Fn(Shown)>>,
+}
+
+/// A piece of a cell's output, for a front end other than the terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    /// Text the terminal would print (magics' answers, notes).
+    Text(String),
+    /// The cell's value, as `Out[n]:` shows it (without the `Out[n]: ` lead).
+    Value(String),
+    /// An error: its text as the terminal shows it after `error: `.
+    Error(String),
+    /// Ctrl-C (or an interrupt request) stopped the cell; the line says which engines.
+    Interrupted(String),
 }
 
 /// Runs the REPL until end of input or `%quit`; `mode` is Terminal or Lines.
@@ -88,6 +103,7 @@ pub fn run(console: &mut Console, mode: Mode, screen: Rc<RefCell<Screen>>) {
         watched: super::terminal::stdout_is_terminal(),
         quit: false,
         names,
+        out: None,
     };
     session.refresh_names();
     while !session.quit {
@@ -107,7 +123,47 @@ pub fn run(console: &mut Console, mode: Mode, screen: Rc<RefCell<Screen>>) {
     shared.borrow_mut().client.set_wait_hook(None);
 }
 
-impl Session<'_> {
+impl<'c> Session<'c> {
+    /// A session for another front end: cells come from [`Session::run_cell`], their
+    /// output goes to `out`; `input` answers questions (`%reset` asks none: not watched).
+    pub fn for_front_end(console: &'c mut Console, input: Box<dyn Input>, out: Rc<dyn Fn(Shown)>) -> Session<'c> {
+        let mut session = Session {
+            console,
+            input,
+            style: Style::plain(),
+            screen: Screen::new(Style::plain(), false),
+            count: 1,
+            autopx: false,
+            targets: None,
+            watched: false,
+            quit: false,
+            names: Rc::new(RefCell::new(Names::default())),
+            out: Some(out),
+        };
+        session.refresh_names();
+        session
+    }
+
+    /// The number of the next cell.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Whether `%quit` was asked for.
+    pub fn quit_asked(&self) -> bool {
+        self.quit
+    }
+
+    /// The console this session drives.
+    pub fn console(&mut self) -> &mut Console {
+        self.console
+    }
+
+    /// The names completion draws from (the console's variables and functions).
+    pub fn names(&self) -> Names {
+        self.names.borrow().clone()
+    }
+
     /// The prompt, plain and coloured: `In [3]: `, `[px] In [3]: `, `[px 0,2] In [3]: `.
     pub(super) fn prompt(&self) -> (String, String) {
         let mark = match (&self.targets, self.autopx) {
@@ -136,7 +192,7 @@ impl Session<'_> {
     }
 
     /// Runs one non-empty cell and shows what it gave.
-    pub(super) fn run_cell(&mut self, cell: &str) {
+    pub fn run_cell(&mut self, cell: &str) {
         let n = self.count;
         self.count += 1;
         self.clear_interrupts();
@@ -162,7 +218,10 @@ impl Session<'_> {
             } else {
                 format!("KeyboardInterrupt: interrupted engines {} (their variables are kept)", engine_list(&engines))
             };
-            self.show_error_line(&what);
+            match &self.out {
+                Some(out) => out(Shown::Interrupted(what)),
+                None => self.show_error_line(&what),
+            }
         } else if let Err(text) = outcome {
             self.show_error(&text);
         }
@@ -172,6 +231,10 @@ impl Session<'_> {
     fn console_cell(&mut self, cell: &str, n: usize) -> Outcome {
         let value = self.console.eval(cell, &format!("In [{n}]"))?;
         if !value.is_unit() {
+            if let Some(out) = &self.out {
+                out(Shown::Value(show::dynamic(&value)));
+                return Ok(());
+            }
             self.say(&format!("{}{}", self.style.out(&format!("Out[{n}]: ")), show::dynamic(&value)));
         }
         Ok(())
@@ -192,6 +255,12 @@ impl Session<'_> {
     /// `Out[n]: [0-3] 42`, one line per group of engines with the same value.
     pub(super) fn show_engines(&mut self, n: usize, targets: &[usize], values: &[Value]) {
         if values.iter().all(|v| *v == Value::Unit) {
+            return;
+        }
+        if let Some(out) = &self.out {
+            let lines: Vec<String> =
+                show::grouped(targets, values).into_iter().map(|(engines, v)| format!("[{engines}] {v}")).collect();
+            out(Shown::Value(lines.join("\n")));
             return;
         }
         let out = format!("Out[{n}]: ");
@@ -235,6 +304,9 @@ impl Session<'_> {
 
     /// Prints a line (or several) of the session.
     pub(super) fn say(&self, text: &str) {
+        if let Some(out) = &self.out {
+            return out(Shown::Text(format!("{text}\n")));
+        }
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
@@ -246,6 +318,9 @@ impl Session<'_> {
 
     /// Shows an error: its first line stands out, the rest (carets, engines) follows.
     pub(super) fn show_error(&self, text: &str) {
+        if let Some(out) = &self.out {
+            return out(Shown::Error(text.to_string()));
+        }
         let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
         self.show_error_line(&format!("error: {first}"));
         if !rest.is_empty() {
