@@ -1,9 +1,9 @@
 //! Registration of pshell's functions into Rhai, and value conversion.
 //!
 //! These modules are thin: each registered function checks and converts its arguments
-//! and calls plain Rust in `engine`, `client` or the data-structure modules.
+//! and calls plain Rust in `engine` or the data-structure modules. The console's own
+//! functions (`px`, `push`, `map`...) are in `console::api`.
 //! - [`convert`]: `Dynamic` ↔ protocol `Value`.
-//! The console's own functions (`px`, `push`, `map`...) are in `console::api`.
 //! - [`spmd`]: `rank size barrier bcast allreduce allgather send recv` on engines.
 //! - [`plot`]: `plot scatter hist imshow` on console and engines, `plots()` at the console.
 //! - [`stdlib`]: the Rhai modules shipped with pshell (`poly`), on console and engines.
