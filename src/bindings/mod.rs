@@ -6,19 +6,28 @@
 //! - [`convert`]: `Dynamic` ↔ protocol `Value`.
 //! - [`spmd`]: `rank size barrier bcast allreduce allgather send recv` on engines.
 //! - [`plot`]: `plot scatter hist imshow` on console and engines, `plots()` at the console.
+//! - [`compare`]: exact float comparisons (`== != < <= > >=`) and `isclose`.
 //! - [`stdlib`]: the Rhai modules shipped with pshell (`poly`), on console and engines.
 //! - [`da`]: the DistArray type and the module `da` (engines).
 //! - [`nd`]: the NdArray type and the module `nd` (console and engines).
 //! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
+//! - [`shape_api`]: reshape and the other shape operations, scans, `isclose`/`allclose`,
+//!   `nd::random` and `da::array` (NdArray and DistArray).
+//! - [`linalg`]: `nd::matmul outer eye`, `x.dot(y)`, `x.T` and the module `nd::linalg`.
+//! - [`da_linalg`]: `da::matmul`, `A.dot(x)`, `da::eye`, `da::linalg::{tsqr lstsq cg norm}` (engines).
 //! - [`distdict`]: the `dd` module and `DistDict` handles (engines and console).
 
 pub mod array_ops;
+pub mod compare;
 pub mod convert;
 pub mod da;
+pub mod da_linalg;
 pub mod distdict;
 pub mod fft;
+pub mod linalg;
 pub mod nd;
 pub mod plot;
+pub mod shape_api;
 pub mod spmd;
 pub mod stdlib;
 
