@@ -18,8 +18,8 @@
 mod common;
 
 use pshell::client::Client;
-use pshell::engine::EngineConfig;
 use pshell::nd::random;
+use pshell::runner::EngineConfig;
 use std::hint::black_box;
 use std::time::Instant;
 

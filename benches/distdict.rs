@@ -162,7 +162,7 @@ fn main() {
     if std::env::var("OMPI_COMM_WORLD_SIZE").is_ok() || std::env::var("PMI_SIZE").is_ok() {
         return mpi_main();
     }
-    use pshell::engine::EngineConfig;
+    use pshell::runner::EngineConfig;
     let (console, handles) = pshell::launch::start_engine_threads(2, EngineConfig::default()).expect("engine threads");
     let mut client = Client::connect(Box::new(console), Box::new(|_| {})).expect("engines say hello");
     run(&mut client, "threads", Targets { batch: 5e6, read_us: 20.0, add: Some(2e6) });
@@ -179,7 +179,7 @@ fn mpi_main() {
 
 #[cfg(feature = "mpi")]
 fn mpi_main() {
-    use pshell::engine::EngineConfig;
+    use pshell::runner::EngineConfig;
     use pshell::transport::mpi::{start, Role};
     let (role, transport) = match start() {
         Ok(started) => started,
@@ -189,7 +189,7 @@ fn mpi_main() {
         }
     };
     match role {
-        Role::Engine => pshell::engine::run(Box::new(transport), EngineConfig::default()),
+        Role::Engine => pshell::runner::run(Box::new(transport), EngineConfig::default()),
         Role::Console => {
             let mut client = Client::connect(Box::new(transport), Box::new(|_| {})).expect("engines say hello");
             run(&mut client, "MPI", Targets { batch: 2e6, read_us: 60.0, add: None });

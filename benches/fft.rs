@@ -22,7 +22,7 @@
 mod common;
 
 use pshell::client::Client;
-use pshell::engine::{self, EngineConfig};
+use pshell::runner::{self, EngineConfig};
 use pshell::transport::threads;
 use rustfft::num_complex::Complex;
 use rustfft::FftPlanner;
@@ -50,7 +50,7 @@ fn main() {
     let (console, ends) = threads::cluster(2);
     let handles: Vec<_> = ends
         .into_iter()
-        .map(|end| std::thread::spawn(move || engine::run(Box::new(end), EngineConfig::default())))
+        .map(|end| std::thread::spawn(move || runner::run(Box::new(end), EngineConfig::default())))
         .collect();
     let mut client = Client::connect(Box::new(console), Box::new(|_| {})).expect("engines start");
 

@@ -27,7 +27,7 @@ mod bench {
     use mpi::traits::*;
     use pshell::client::Client;
     use pshell::console::Console;
-    use pshell::engine::{self, EngineConfig};
+    use pshell::runner::{self, EngineConfig};
     use pshell::transport::mpi::{start, Role};
     use std::time::{Duration, Instant};
 
@@ -103,7 +103,7 @@ mod bench {
             bare_ping_pong(&dup, 2_000, 10_000)
         };
         match role {
-            Role::Engine => engine::run(Box::new(transport), EngineConfig::default()),
+            Role::Engine => runner::run(Box::new(transport), EngineConfig::default()),
             Role::Console => {
                 let base = base.expect("rank 0 measured the ping-pong");
                 let (printed, sink) = counting_sink();

@@ -187,7 +187,7 @@ fn bare_copy() -> Duration {
 }
 
 fn threads_main() {
-    use pshell::engine::{self, EngineConfig};
+    use pshell::runner::{self, EngineConfig};
     use pshell::transport::threads;
     let (console_end, ends) = threads::cluster(2);
     let handles: Vec<_> = ends
@@ -195,7 +195,7 @@ fn threads_main() {
         .map(|end| {
             std::thread::Builder::new()
                 .stack_size(16 << 20)
-                .spawn(move || engine::run(Box::new(end), EngineConfig::default()))
+                .spawn(move || runner::run(Box::new(end), EngineConfig::default()))
                 .expect("engine thread")
         })
         .collect();
@@ -213,7 +213,7 @@ fn threads_main() {
 fn mpi_main() {
     use mpi::topology::{Communicator, SimpleCommunicator};
     use mpi::traits::*;
-    use pshell::engine::{self, EngineConfig};
+    use pshell::runner::{self, EngineConfig};
     use pshell::transport::mpi::{start, Role};
     let (role, transport) = match start() {
         Ok(started) => started,
@@ -247,7 +247,7 @@ fn mpi_main() {
         times.into_iter().min().expect("runs")
     };
     match role {
-        Role::Engine => engine::run(Box::new(transport), EngineConfig::default()),
+        Role::Engine => runner::run(Box::new(transport), EngineConfig::default()),
         Role::Console => {
             let client = Client::connect(Box::new(transport), Box::new(|_| {})).expect("engines start");
             let mut console = Console::new(client);

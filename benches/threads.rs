@@ -10,7 +10,7 @@ use common::{counting_sink, Stats};
 use crossbeam::channel::{unbounded, Receiver, Sender, TryRecvError};
 use pshell::client::Client;
 use pshell::console::Console;
-use pshell::engine::EngineConfig;
+use pshell::runner::EngineConfig;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::thread::JoinHandle;

@@ -14,7 +14,7 @@ use crate::client::{Client, Notice};
 use crate::console::screen::{self, Screen, Style};
 use crate::console::terminal::{self, Mode};
 use crate::console::{batch, repl, Console};
-use crate::engine::{self, EngineConfig};
+use crate::runner::{self, EngineConfig};
 use crate::transport::{threads, Transport};
 use crate::watch;
 use clap::Parser;
@@ -122,7 +122,7 @@ pub fn main(args: Args) -> ExitCode {
 
 /// Starts `n` engine threads set up with `config`; returns the console's end of the
 /// cluster and the threads, which end when the console sends `Shutdown` (an engine whose
-/// loop panics tells the console first: see `engine::run`).
+/// loop panics tells the console first: see `runner::run`).
 pub fn start_engine_threads(
     n: usize,
     config: EngineConfig,
@@ -135,7 +135,7 @@ pub fn start_engine_threads(
             std::thread::Builder::new()
                 .name(format!("pshell-engine-{e}"))
                 .stack_size(16 << 20)
-                .spawn(move || engine::run(Box::new(end), config))
+                .spawn(move || runner::run(Box::new(end), config))
         })
         .collect::<std::io::Result<Vec<_>>>()?;
     Ok((console_end, handles))
@@ -162,7 +162,7 @@ fn run_console(transport: Box<dyn Transport>, plan: Plan) -> ExitCode {
     }));
     let closing = Arc::new(AtomicBool::new(false));
     if client.transport_kind() == "mpi" {
-        let here = engine::host_name();
+        let here = crate::engine::host_name();
         let local: Vec<watch::Watched> =
             client.info().iter().enumerate().filter(|(_, i)| i.host == here).map(|(e, i)| (e, i.pid)).collect();
         watch::start(local, closing.clone(), gone);
@@ -202,7 +202,7 @@ fn mpi_main(args: Args, _size: usize) -> ExitCode {
     };
     match role {
         Role::Engine => {
-            engine::run(Box::new(transport), EngineConfig::default());
+            runner::run(Box::new(transport), EngineConfig::default());
             ExitCode::SUCCESS
         }
         Role::Console => {

@@ -7,9 +7,11 @@
 //! # Layout
 //! - [`protocol`]: the messages and their exact encoding (no I/O, no Rhai).
 //! - [`transport`]: one trait; threads (crossbeam) and MPI (feature `mpi`).
-//! - [`engine`]: the engine loop: Rhai engine + namespace, progress loop, collectives.
+//! - [`engine`]: an engine's state, progress loop and services (collectives, dicts, status).
+//! - [`runner`]: the engine loop: its Rhai engine with every binding, namespace, requests.
 //! - [`client`]: console-side requests: execute, interrupt, define functions.
-//! - [`console`]: batch runs, the REPL and the display of results and errors.
+//! - [`console`]: batch runs, the REPL, the display of results and errors, and the
+//!   console's own Rhai functions (`console::api`).
 //! - [`distdict`]: the distributed dictionary: hashing, owners, SPMD and MPMD access.
 //! - [`bindings`]: registration of the above as Rhai functions, and value conversion.
 //! - [`plot`]: rendering plots to PNG/SVG and a terminal preview (no Rhai, no I/O).
@@ -35,6 +37,7 @@ pub mod memory;
 pub mod nd;
 pub mod plot;
 pub mod protocol;
+pub mod runner;
 pub mod transport;
 pub mod watch;
 

@@ -336,15 +336,15 @@ fn status_counts_keys_per_engine_and_handles_die_with_a_reset() {
     use pshell::bindings::distdict::status_lines;
     use pshell::client::Client;
     use pshell::console::Console;
-    use pshell::engine::{self, EngineConfig};
     use pshell::protocol::RequestKind;
+    use pshell::runner::{self, EngineConfig};
     use pshell::transport::threads;
     use std::time::Duration;
 
     let (console_end, ends) = threads::cluster(3);
     let engines: Vec<_> = ends
         .into_iter()
-        .map(|end| std::thread::spawn(move || engine::run(Box::new(end), EngineConfig::default())))
+        .map(|end| std::thread::spawn(move || runner::run(Box::new(end), EngineConfig::default())))
         .collect();
     let client = Client::connect(Box::new(console_end), Box::new(|_| {})).unwrap();
     let mut console = Console::new(client);

@@ -2,8 +2,8 @@
 //! console (the progress hook the REPL draws its bar with).
 
 use pshell::client::Client;
-use pshell::engine::{self, EngineConfig};
 use pshell::protocol::Value;
+use pshell::runner::{self, EngineConfig};
 use pshell::transport::threads;
 
 fn explode(engine: &mut rhai::Engine) {
@@ -15,7 +15,7 @@ fn a_panic_in_a_request_becomes_that_engines_error_and_the_engine_lives_on() {
     let (console, ends) = threads::cluster(2);
     let handles: Vec<_> = ends
         .into_iter()
-        .map(|end| std::thread::spawn(move || engine::run(Box::new(end), EngineConfig { extend: Some(explode) })))
+        .map(|end| std::thread::spawn(move || runner::run(Box::new(end), EngineConfig { extend: Some(explode) })))
         .collect();
     let mut client = Client::connect(Box::new(console), Box::new(|_| {})).unwrap();
     client.execute("let keep = rank() * 3;", &[0, 1], "test").unwrap();
@@ -39,7 +39,7 @@ fn long_waits_report_progress_to_the_hook_and_short_ones_do_not() {
     use std::rc::Rc;
     let (console_end, ends) = threads::cluster(2);
     for end in ends {
-        std::thread::spawn(move || engine::run(Box::new(end), EngineConfig::default()));
+        std::thread::spawn(move || runner::run(Box::new(end), EngineConfig::default()));
     }
     let client = Client::connect(Box::new(console_end), Box::new(|_| {})).unwrap();
     let mut console = Console::new(client);

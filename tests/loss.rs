@@ -8,8 +8,8 @@
 use crate::util::{binary, mpi, tempdir};
 use pshell::client::{Client, Notice};
 use pshell::console::Console;
-use pshell::engine::{self, EngineConfig};
 use pshell::protocol::{Message, Peer};
+use pshell::runner::{self, EngineConfig};
 use pshell::transport::threads::{self, ThreadEndpoint};
 use pshell::transport::{Transport, TransportError};
 use std::cell::{Cell, RefCell};
@@ -60,7 +60,7 @@ fn cluster(n: usize, doomed: usize, replies: usize) -> (Console, Rc<RefCell<Vec<
             if e == doomed { Box::new(Doomed { inner: end, replies: Cell::new(replies) }) } else { Box::new(end) };
         std::thread::Builder::new()
             .stack_size(16 << 20)
-            .spawn(move || engine::run(transport, EngineConfig::default()))
+            .spawn(move || runner::run(transport, EngineConfig::default()))
             .expect("engine thread");
     }
     let mut client = Client::connect(Box::new(console_end), Box::new(|_| {})).expect("engines start");

@@ -320,8 +320,8 @@ fn spmd_scripts_plot_on_every_engine() {
 #[test]
 fn the_client_hands_engine_pictures_to_its_plot_sink() {
     use pshell::client::Client;
-    use pshell::engine::{self, EngineConfig};
     use pshell::protocol::PlotImage;
+    use pshell::runner::{self, EngineConfig};
     use pshell::transport::threads;
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -329,7 +329,7 @@ fn the_client_hands_engine_pictures_to_its_plot_sink() {
     let (console, ends) = threads::cluster(2);
     let handles: Vec<_> = ends
         .into_iter()
-        .map(|end| std::thread::spawn(move || engine::run(Box::new(end), EngineConfig::default())))
+        .map(|end| std::thread::spawn(move || runner::run(Box::new(end), EngineConfig::default())))
         .collect();
     let mut client = Client::connect(Box::new(console), Box::new(|_| {})).unwrap();
     let err = client.execute("plot([1, 2])", &[0], "test").unwrap_err();

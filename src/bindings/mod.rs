@@ -1,19 +1,14 @@
 //! Registration of pshell's functions into Rhai, and value conversion.
 //!
 //! These modules are thin: each registered function checks and converts its arguments
-//! and calls plain Rust in `engine`, `client` or the data-structure modules.
+//! and calls plain Rust in `engine` or the data-structure modules. The console's own
+//! functions (`px`, `push`, `map`...) are in `console::api`.
 //! - [`convert`]: `Dynamic` ↔ protocol `Value`.
 //! - [`spmd`]: `rank size barrier bcast allreduce allgather send recv` on engines.
-//! - [`console_api`]: `engines px px_async interrupt sleep` on the console.
-//! - [`async_result`]: the AsyncResult that `px_async` returns.
 //! - [`plot`]: `plot scatter hist imshow` on console and engines, `plots()` at the console.
-//! - [`data_api`]: `push pull scatter gather` on the console.
-//! - [`farm_api`]: `map lb_map submit wait_all` on the console.
-//! - [`async_result`]: the AsyncResult that `px_async` and `submit` return.
 //! - [`compare`]: exact float comparisons (`== != < <= > >=`) and `isclose`.
 //! - [`stdlib`]: the Rhai modules shipped with pshell (`poly`), on console and engines.
 //! - [`da`]: the DistArray type and the module `da` (engines).
-//! - [`da_console`]: `gather`/`scatter` of DistArrays at the console.
 //! - [`nd`]: the NdArray type and the module `nd` (console and engines).
 //! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
 //! - [`sort_select`]: sort, argsort, searchsorted, unique, select, take, put, clip, nonzero,
@@ -26,16 +21,11 @@
 //! - [`io`]: data files (`load`, `save`, ... in `da` and `nd`).
 
 pub mod array_ops;
-pub mod async_result;
 pub mod compare;
-pub mod console_api;
 pub mod convert;
 pub mod da;
-pub mod da_console;
 pub mod da_linalg;
-pub mod data_api;
 pub mod distdict;
-pub mod farm_api;
 pub mod fft;
 pub mod io;
 pub mod linalg;

@@ -48,7 +48,7 @@ impl ReplHelper {
 
     fn names(&self) -> Names {
         let mut names = self.console_names.borrow().clone();
-        let fns = self.engine_functions.borrow_mut().get_or_insert_with(|| crate::engine::function_names(true)).clone();
+        let fns = self.engine_functions.borrow_mut().get_or_insert_with(|| crate::runner::function_names(true)).clone();
         names.functions.extend(fns);
         if let Ok(mut shared) = self.shared.try_borrow_mut() {
             let answers = shared.client.status(ASK_ENGINES);

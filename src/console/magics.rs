@@ -273,7 +273,7 @@ impl Session<'_> {
             out.push_str(&format!("  {line}\n"));
         }
         out.push_str("On the engines (in px code):\n");
-        let engine: Vec<String> = crate::engine::function_names(false).into_iter().map(|(f, _)| f).collect();
+        let engine: Vec<String> = crate::runner::function_names(false).into_iter().map(|(f, _)| f).collect();
         for (_, line) in ENGINE_HELP.iter().filter(|(name, _)| engine.iter().any(|f| f == name)) {
             out.push_str(&format!("  {line}\n"));
         }

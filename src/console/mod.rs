@@ -1,7 +1,7 @@
 //! The console: the Rhai interpreter a person talks to, batch runs and the REPL.
 //!
 //! [`Console`] owns the console's Rhai engine and namespace, and a [`Client`] shared
-//! with the functions registered by `bindings::console_api`. Every piece of code it runs
+//! with the functions registered by [`api`]. Every piece of code it runs
 //! is compiled first; if it defines functions (or closures), its source is compiled on
 //! every engine too, so `map(f, items)` and `px("f(1)")` work without pushing code.
 //! [`batch`] runs files, `-e` snippets and SPMD scripts; [`repl`] is the interactive loop;
@@ -15,6 +15,7 @@
 //! `%who`), [`terminal`] (modes, Ctrl-C), `relay` (under mpirun: a pseudo-terminal
 //! between mpirun and rustyline, so Ctrl-C interrupts instead of ending the job).
 
+pub mod api;
 pub mod batch;
 pub mod complete;
 pub mod display;
@@ -32,7 +33,6 @@ pub mod status;
 pub mod terminal;
 pub mod validate;
 
-use crate::bindings::console_api;
 use crate::client::progress::ProgressHook;
 use crate::client::Client;
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
@@ -91,12 +91,12 @@ impl Console {
         }));
         let mut rhai = Engine::new();
         rhai.on_progress(move |_| interrupted.load(Ordering::Relaxed).then(|| Dynamic::from("interrupted")));
-        console_api::register(&mut rhai, &shared);
+        api::px::register(&mut rhai, &shared);
         crate::bindings::distdict::register_console(&mut rhai, &shared);
         crate::bindings::stdlib::register(&mut rhai);
         crate::bindings::plot::register_console(&mut rhai, &plots);
         crate::bindings::nd::register(&mut rhai);
-        crate::bindings::da_console::register(&mut rhai, &shared);
+        api::da::register(&mut rhai, &shared);
         Console { shared, plots, rhai, scope: Scope::new() }
     }
 

@@ -13,9 +13,9 @@
 //! [`RequestKind::Map`]: crate::protocol::RequestKind::Map
 //! [`RequestKind::Call`]: crate::protocol::RequestKind::Call
 
-use super::errors;
-use super::state::State;
 use crate::bindings::convert;
+use crate::engine::errors;
+use crate::engine::state::State;
 use crate::protocol::{Message, Peer, RemoteError, Value};
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, AST};
 use std::cell::RefCell;

@@ -6,8 +6,8 @@
 //! engine serves `RequestKind::Gather` (`engine::runner`). A failure on some engines is
 //! one error naming them (the composite error display).
 
-use super::console_api::{error, targets_arg};
-use super::convert;
+use super::px::{error, targets_arg};
+use crate::bindings::convert;
 use crate::client::{collect, data};
 use crate::console::{display, Shared};
 use crate::protocol::{RequestKind, Value};
@@ -19,7 +19,7 @@ type Res<T> = Result<T, Box<EvalAltResult>>;
 
 /// Whether `name` can be a variable on the engines.
 pub(super) fn check_name(ctx: &NativeCallContext, op: &str, name: &str) -> Res<()> {
-    if super::is_identifier(name) {
+    if crate::bindings::is_identifier(name) {
         Ok(())
     } else {
         Err(error(ctx, format!("{op}: '{name}' is not a valid variable name")))
@@ -103,7 +103,7 @@ fn gather(ctx: &NativeCallContext, shared: &RefCell<Shared>, name: &str, t: Opti
     check_name(ctx, "gather", name)?;
     let targets = targets_arg(ctx, shared, t)?;
     // A DistArray gathers into one NdArray; anything else is joined below.
-    if let Some(nd) = super::da_console::gather_distarray(ctx, shared, name, &targets)? {
+    if let Some(nd) = super::da::gather_distarray(ctx, shared, name, &targets)? {
         return Ok(Dynamic::from(nd));
     }
     let mut s = shared.borrow_mut();

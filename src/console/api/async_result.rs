@@ -7,7 +7,7 @@
 //! blocking; `.wait()`, `.get()` and `wait_all` block, while output keeps streaming and the
 //! progress hook hears how far they are.
 
-use super::convert;
+use crate::bindings::convert;
 use crate::client::progress::Ticker;
 use crate::client::CompositeError;
 use crate::console::{display, Shared};

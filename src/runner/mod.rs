@@ -1,9 +1,17 @@
 //! The engine loop: take a request, run it, reply; until `Shutdown`.
+//!
+//! An engine owns its Rhai `Engine` (with every binding registered), a persistent `Scope`
+//! (its namespace) and a library of functions (those defined at the console, in snippets,
+//! and closures). It runs one request at a time from its queue and answers each with one
+//! `Reply`; a panic inside a request becomes that request's error and the engine carries
+//! on. `farm` calls one function on many items (`map`, `lb_map`, `submit`).
 
-use super::errors;
-use super::farm;
-use super::state::{Current, State, WaitError};
+mod farm;
+
+use crate::engine::errors;
+
 use crate::bindings::{convert, spmd, stdlib};
+use crate::engine::state::{Current, State, WaitError};
 use crate::protocol::{Message, Peer, RemoteError, Reply, Request, RequestKind, Stream, Value, VERSION};
 use crate::transport::Transport;
 use rhai::{Dynamic, Engine, Scope, AST};
@@ -34,7 +42,7 @@ struct Runner {
 /// Runs an engine until the console shuts it down.
 pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
     crate::memory::cache::start_trimmer();
-    let hello = Message::Hello { version: VERSION, host: super::host_name(), pid: std::process::id() };
+    let hello = Message::Hello { version: VERSION, host: crate::engine::host_name(), pid: std::process::id() };
     if transport.send(Peer::Console, hello).is_err() {
         return;
     }

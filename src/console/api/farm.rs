@@ -6,8 +6,8 @@
 //! `client::farm` (map, lb_map) and the client's task queue (submit).
 
 use super::async_result::{self, AsyncResult};
-use super::console_api::error;
-use super::convert;
+use super::px::error;
+use crate::bindings::convert;
 use crate::client::farm::{self, FarmError, Source};
 use crate::console::Shared;
 use crate::protocol::{RequestKind, Value};

@@ -13,7 +13,7 @@
 //! Rhai arrays or JSON. `register` binds `gather(name [, targets])` and
 //! `scatter(name, nd_array [, targets])`.
 
-use super::array_ops::{error, Res};
+use crate::bindings::array_ops::{error, Res};
 use crate::client::parse_targets;
 use crate::console::{display, Shared};
 use crate::dispatch_dtype;
@@ -47,7 +47,7 @@ pub fn gather_distarray(
     name: &str,
     targets: &[usize],
 ) -> Res<Option<NdArray>> {
-    super::data_api::check_name(ctx, "gather", name)?;
+    super::data::check_name(ctx, "gather", name)?;
     // `type_of` reads the variable in place; a call with it as an argument would copy it
     // (ten million items of a Rhai array cost ~100 ms), so only a DistArray is passed.
     let code =
@@ -127,7 +127,7 @@ pub fn scatter_ndarray(
     nd: &NdArray,
     targets: &[usize],
 ) -> Res<()> {
-    super::data_api::check_name(ctx, "scatter", name)?;
+    super::data::check_name(ctx, "scatter", name)?;
     if nd.ndim() == 0 {
         return Err(error(ctx, "scatter: a 0-d array cannot be distributed; give it at least one axis"));
     }

@@ -8,7 +8,8 @@
 //! prints it whole.
 
 use super::async_result::{self, AsyncResult};
-use super::{convert, data_api, farm_api};
+use super::{data, farm};
+use crate::bindings::convert;
 use crate::client::parse_targets;
 use crate::console::{check_size, display, Shared};
 use crate::protocol::RequestKind;
@@ -89,8 +90,8 @@ pub fn register(engine: &mut Engine, shared: &Rc<RefCell<Shared>>) {
         px_async(&ctx, &sh, code, Some(t))
     });
     async_result::register(engine);
-    data_api::register(engine, shared);
-    farm_api::register(engine, shared);
+    data::register(engine, shared);
+    farm::register(engine, shared);
     // `sleep(seconds)`: waits; engine output keeps streaming meanwhile.
     let sh = shared.clone();
     engine.register_fn("sleep", move |ctx: NativeCallContext, s: f64| async_result::console_sleep(&ctx, &sh, s));

@@ -1,0 +1,13 @@
+//! The console's own Rhai functions, beside the console they serve.
+//!
+//! - [`px`]: `engines px px_async interrupt sleep`.
+//! - [`async_result`]: the AsyncResult that `px_async` and `submit` return.
+//! - [`data`]: `push pull scatter gather`.
+//! - [`farm`]: `map lb_map submit wait_all`.
+//! - [`da`]: `gather`/`scatter` of DistArrays.
+
+pub mod async_result;
+pub mod da;
+pub mod data;
+pub mod farm;
+pub mod px;
