@@ -15,8 +15,8 @@ mod common;
 
 use common::{best, engines_time};
 use pshell::client::Client;
-use pshell::engine::EngineConfig;
 use pshell::nd::random;
+use pshell::runner::EngineConfig;
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -13,7 +13,7 @@ mod common;
 
 use common::{best, engines_time};
 use pshell::client::Client;
-use pshell::engine::EngineConfig;
+use pshell::runner::EngineConfig;
 use std::io::{Read, Write};
 use std::time::Instant;
 

@@ -17,9 +17,9 @@
 mod common;
 
 use pshell::client::Client;
-use pshell::engine::{self, EngineConfig};
 use pshell::nd::NdArray;
 use pshell::protocol::Value;
+use pshell::runner::{self, EngineConfig};
 use pshell::transport::threads;
 use std::time::Instant;
 
@@ -28,7 +28,7 @@ const REPS: usize = 3;
 fn cluster(n: usize) -> Client {
     let (console, ends) = threads::cluster(n);
     for end in ends {
-        std::thread::spawn(move || engine::run(Box::new(end), EngineConfig::default()));
+        std::thread::spawn(move || runner::run(Box::new(end), EngineConfig::default()));
     }
     Client::connect(Box::new(console), Box::new(|_| {})).expect("engines start")
 }

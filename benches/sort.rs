@@ -16,7 +16,7 @@ mod common;
 
 use common::engines_time;
 use pshell::client::Client;
-use pshell::engine::{self, EngineConfig};
+use pshell::runner::{self, EngineConfig};
 use pshell::transport::threads;
 use std::hint::black_box;
 use std::time::Instant;
@@ -29,7 +29,7 @@ fn main() {
     let (console, ends) = threads::cluster(2);
     let handles: Vec<_> = ends
         .into_iter()
-        .map(|end| std::thread::spawn(move || engine::run(Box::new(end), EngineConfig::default())))
+        .map(|end| std::thread::spawn(move || runner::run(Box::new(end), EngineConfig::default())))
         .collect();
     let mut client = Client::connect(Box::new(console), Box::new(|_| {})).expect("engines start");
     client.execute(&format!("let a = da::random([{n}], #{{seed: 3}}); a.local();"), &[0, 1], "bench").expect("setup");

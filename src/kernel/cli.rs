@@ -1,7 +1,7 @@
 //! `pshell kernel …`: the command line of the Jupyter kernel and its kernelspecs.
 
 use super::spec::{self, Place};
-use crate::engine::EngineConfig;
+use crate::runner::EngineConfig;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -140,7 +140,7 @@ fn run_mpi(conn: super::wire::Connection, engines: Option<usize>) -> ExitCode {
     };
     match role {
         Role::Engine => {
-            crate::engine::run(Box::new(transport), EngineConfig::default());
+            crate::runner::run(Box::new(transport), EngineConfig::default());
             ExitCode::SUCCESS
         }
         Role::Console => {
