@@ -3,6 +3,7 @@
 //! under `mpirun` with `PSHELL_TEST_TRANSPORT=mpi` (see `util`). Tests related to most
 //! features go in here:
 //! - `deps`: scripts/deps.sh's detection against fake roots (a bare Debian image's files).
+//! - `codec_props`: property tests of the protocol codec (round trips, broken frames).
 //! - `cli`: modes (-e, FILE, --spmd, stdin), exit status, usage errors.
 //! - `console`: px and targets, functions shipped from the console, composite errors.
 //! - `distarray`: NdArray at the console, DistArray on engines, gather/scatter, errors.
@@ -26,6 +27,7 @@
 //! - `repl_session`: examples/session.txt replayed and compared.
 
 mod cli;
+mod codec_props;
 mod console;
 mod data;
 mod deps;
