@@ -28,6 +28,7 @@ pub mod distarray;
 pub mod distdict;
 pub mod engine;
 pub mod launch;
+pub mod linalg;
 pub mod memory;
 pub mod nd;
 pub mod plot;

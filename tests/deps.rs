@@ -22,11 +22,27 @@ fn touch(root: &Path, path: &str) {
     std::fs::write(&p, b"").unwrap();
 }
 
-fn fake_root(name: &str) -> std::path::PathBuf {
+/// A fake root under the temp directory, removed when the test ends.
+struct FakeRoot(std::path::PathBuf);
+
+impl std::ops::Deref for FakeRoot {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for FakeRoot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fake_root(name: &str) -> FakeRoot {
     let d = std::env::temp_dir().join(format!("pshell-deps-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    d
+    FakeRoot(d)
 }
 
 #[test]
@@ -88,7 +104,7 @@ fn elsewhere_it_names_the_packages_and_exits_2() {
     touch(&root, "etc/os-release");
     std::fs::write(root.join("etc/os-release"), "ID=fedora\n").unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/deps.sh");
-    let out = Command::new("bash").arg(script).arg("--root").arg(&root).output().unwrap();
+    let out = Command::new("bash").arg(script).arg("--root").arg(&*root).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("sudo dnf install") && err.contains("clang-devel") && err.contains("openmpi-devel"), "{err}");

@@ -5,6 +5,7 @@
 //! - `deps`: scripts/deps.sh's detection against fake roots (a bare Debian image's files).
 //! - `codec_props`: property tests of the protocol codec (round trips, broken frames).
 //! - `cli`: modes (-e, FILE, --spmd, stdin), exit status, usage errors.
+//! - `compare`: exact float comparisons and `isclose`, console and engines.
 //! - `console`: px and targets, functions shipped from the console, composite errors.
 //! - `distarray`: NdArray at the console, DistArray on engines, gather/scatter, errors.
 //! - `values`: values crossing between console and engines exactly.
@@ -19,7 +20,11 @@
 //! - `data`: push, pull, scatter, gather.
 //! - `lists`: arrays of plain numbers travelling as typed lists, exactly and with their types.
 //! - `fft`, `fft1d`: distributed FFTs (n-d, and 1-d over several engines), `fftfreq`.
+//! - `linalg`: local linear algebra (`nd::matmul`, `nd::linalg::*`) against NumPy's answers, bad input.
+//! - `linalg_dist`: `da::matmul`, tsqr, lstsq, cg, norm, eye on several engine counts and layouts.
 //! - `farm`: map, lb_map, submit, wait_all.
+//! - `numpy_equiv`: the NumPy equivalence table (tests/data/numpy_equiv, its generator in
+//!   tests/fixtures) on NdArrays and on DistArrays in every layout.
 //! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
 //! - `repl`: the REPL in line mode (pipes): prompts, magics, display, errors, bad input.
 //! - `repl_terminal`: the REPL on a terminal (tmux, helper `repl_tmux`): Ctrl-C, Ctrl-D,
@@ -28,6 +33,7 @@
 
 mod cli;
 mod codec_props;
+mod compare;
 mod console;
 mod data;
 mod deps;
@@ -40,8 +46,11 @@ mod fft1d;
 mod images;
 mod inprocess;
 mod interrupt;
+mod linalg;
+mod linalg_dist;
 mod lists;
 mod loss;
+mod numpy_equiv;
 mod plot_render;
 mod plots;
 mod repl;

@@ -207,6 +207,7 @@ fn describe(a: &DistArray) -> String {
 /// Registers the DistArray type and the module `da`, bound to this engine's state.
 pub fn register(engine: &mut Engine, state: &St) {
     engine.register_type_with_name::<DistArray>("DistArray");
+    super::da_linalg::register_methods(engine, state);
     array_ops::register::<DistArray>(engine, state);
     let shape = |v: &[usize]| -> Array { v.iter().map(|&n| Dynamic::from(n as i64)).collect() };
     engine.register_get("shape", move |a: &mut DistArray| shape(a.shape()));
@@ -257,20 +258,7 @@ pub fn register(engine: &mut Engine, state: &St) {
     let st = state.clone();
     engine.register_fn("slice", move |ctx: NativeCallContext, a: &mut DistArray, r: Array| {
         let ranges = array_ops::ranges_of(&ctx, &r)?;
-        if ranges.len() != a.shape().len() {
-            return Err(error(
-                &ctx,
-                format!("slice: give one range per axis: {} ranges for {} axes", ranges.len(), a.shape().len()),
-            ));
-        }
-        let resolved = ranges
-            .iter()
-            .zip(a.shape())
-            .enumerate()
-            .map(|(ax, (r, &n))| crate::nd::shape_ops::resolve_range(ax, r, n))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| error(&ctx, e))?;
-        with(&st, ctx.call_position(), |c| exchange::slice(c, a, &resolved))
+        with(&st, ctx.call_position(), |c| crate::distarray::reshape::slice(c, a, &ranges))
     });
     for with_grid in [false, true] {
         let st = state.clone();
@@ -308,6 +296,7 @@ pub fn register(engine: &mut Engine, state: &St) {
             .ok_or_else(|| plain_error(format!("an element must be a number or bool, not {}", v.type_name())))?;
         with(&st, Position::NONE, |c| exchange::set(c, a, &index, value))
     });
+    super::shape_api::register_da(engine, state);
     engine.register_static_module("da", module(state).into());
 }
 
@@ -440,5 +429,7 @@ fn module(state: &St) -> Module {
         Ok(m.into())
     });
     super::fft::add(&mut m, state);
+    super::shape_api::add_da(&mut m, state);
+    super::da_linalg::add(&mut m, state);
     m
 }

@@ -10,25 +10,34 @@
 //! - [`data_api`]: `push pull scatter gather` on the console.
 //! - [`farm_api`]: `map lb_map submit wait_all` on the console.
 //! - [`async_result`]: the AsyncResult that `px_async` and `submit` return.
+//! - [`compare`]: exact float comparisons (`== != < <= > >=`) and `isclose`.
 //! - [`stdlib`]: the Rhai modules shipped with pshell (`poly`), on console and engines.
 //! - [`da`]: the DistArray type and the module `da` (engines).
 //! - [`da_console`]: `gather`/`scatter` of DistArrays at the console.
 //! - [`nd`]: the NdArray type and the module `nd` (console and engines).
 //! - [`array_ops`]: operators, math functions and reductions shared by NdArray and DistArray.
+//! - [`shape_api`]: reshape and the other shape operations, scans, `isclose`/`allclose`,
+//!   `nd::random` and `da::array` (NdArray and DistArray).
+//! - [`linalg`]: `nd::matmul outer eye`, `x.dot(y)`, `x.T` and the module `nd::linalg`.
+//! - [`da_linalg`]: `da::matmul`, `A.dot(x)`, `da::eye`, `da::linalg::{tsqr lstsq cg norm}` (engines).
 //! - [`distdict`]: the `dd` module and `DistDict` handles (engines and console).
 
 pub mod array_ops;
 pub mod async_result;
+pub mod compare;
 pub mod console_api;
 pub mod convert;
 pub mod da;
 pub mod da_console;
+pub mod da_linalg;
 pub mod data_api;
 pub mod distdict;
 pub mod farm_api;
 pub mod fft;
+pub mod linalg;
 pub mod nd;
 pub mod plot;
+pub mod shape_api;
 pub mod spmd;
 pub mod stdlib;
 

@@ -163,7 +163,7 @@ pub fn register(engine: &mut Engine) {
         a.astype(DType::parse(d).map_err(|e| error(&ctx, e))?).map_err(|e| error(&ctx, e))
     });
     engine.register_fn("slice", |ctx: NativeCallContext, a: &mut NdArray, r: Array| -> Res<NdArray> {
-        a.slice(&array_ops::ranges_of(&ctx, &r)?).map_err(|e| error(&ctx, e))
+        a.slice_stepped(&array_ops::ranges_of(&ctx, &r)?).map_err(|e| error(&ctx, e))
     });
     engine.register_indexer_get(|a: &mut NdArray, idx: Array| -> Res<Dynamic> {
         a.get(&index_of(&idx)?).map(dynamic_of).map_err(plain_error)
@@ -177,6 +177,8 @@ pub fn register(engine: &mut Engine) {
     engine.register_indexer_set(|a: &mut NdArray, i: i64, v: Dynamic| -> Res<()> {
         a.set(&[i], value_of(&v)?).map_err(plain_error)
     });
+    super::shape_api::register_nd(engine);
+    super::linalg::register_methods(engine);
     engine.register_static_module("nd", module().into());
 }
 
@@ -231,5 +233,7 @@ fn module() -> Module {
         lazy.and_then(|l| l.eval()).map_err(|e| error(&ctx, e))
     });
     super::fft::add_fftfreq(&mut m, "nd");
+    super::shape_api::add_nd(&mut m);
+    super::linalg::add(&mut m);
     m
 }

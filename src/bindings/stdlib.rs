@@ -31,6 +31,7 @@ pub const MAX_CALL_LEVELS: usize = 64;
 /// Sets the nesting limits, compiles the shipped modules with `engine` and makes them
 /// available in it.
 pub fn register(engine: &mut Engine) {
+    super::compare::register(engine); // exact float comparisons, also inside the modules
     engine.set_max_expr_depths(MAX_EXPR_DEPTH, MAX_FUNCTION_EXPR_DEPTH);
     engine.set_max_call_levels(MAX_CALL_LEVELS);
     let mut resolver = StaticModuleResolver::new();

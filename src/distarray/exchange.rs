@@ -53,6 +53,9 @@ pub fn redistribute(comm: &mut dyn Comm, a: &DistArray, target: Distribution) ->
     let plan = RedistributionPlan::new(a.distribution(), &target)?;
     let shard = a.local()?;
     if plan.is_noop() {
+        // Nothing moves, but an empty shard may change shape ([0, 1] → [1, 0]).
+        let want = target.local_shape(a.rank())?;
+        let shard = if shard.shape() == want.as_slice() { shard } else { shard.reshape(&want)? };
         return Ok(a.sibling(target, shard));
     }
     check_memory(comm, &target, shard.dtype())?;
@@ -138,6 +141,19 @@ pub fn remap(
     target: Distribution,
     maps: &[&dyn Fn(usize) -> Option<usize>],
 ) -> Result<DistArray, DaError> {
+    remap_into(comm, op, a, target, maps, None)
+}
+
+/// [`remap`] writing into `into` (this engine's shard of `target`, of `a`'s dtype):
+/// target elements no source element maps to keep their values there (zeros when `None`).
+pub fn remap_into(
+    comm: &mut dyn Comm,
+    op: &str,
+    a: &DistArray,
+    target: Distribution,
+    maps: &[&dyn Fn(usize) -> Option<usize>],
+    into: Option<NdArray>,
+) -> Result<DistArray, DaError> {
     a.check_group(comm)?;
     let src = a.distribution();
     let ndim = src.ndim();
@@ -146,7 +162,13 @@ pub fn remap(
     let shard = a.local()?;
     let out = dispatch_dtype!(shard.dtype(), T => {
         let data = shard.as_slice::<T>().expect("dtype");
-        remap_shard::<T>(comm, op, (data, shard.shape()), src, &target, &moves)?
+        let out = match into {
+            // Moved, not copied, when no one else holds the output.
+            Some(x) => T::from_buffer(x.into_buffer().1)
+                .map_err(|_| DaError::Invalid(format!("{op}: an output of another dtype")))?,
+            None => store::zeroed::<T>(target.local_size(comm.rank())?),
+        };
+        remap_shard::<T>(comm, op, (data, shard.shape()), src, &target, &moves, out)?
     });
     Ok(a.sibling(target, out))
 }
@@ -160,6 +182,7 @@ fn remap_shard<T: Stored>(
     src: &Distribution,
     target: &Distribution,
     moves: &[AxisMoves],
+    mut out: Vec<T>,
 ) -> Result<NdArray, DaError> {
     let ndim = src.ndim();
     let me = comm.rank();
@@ -197,7 +220,6 @@ fn remap_shard<T: Stored>(
     }
     let mut got = comm.exchange(op, sends, &from)?.into_iter();
     let shape = target.local_shape(me)?;
-    let mut out = store::zeroed::<T>(shape.iter().product());
     for (r, l) in placements {
         let slab = if r == me {
             mine.take().expect("own slab")

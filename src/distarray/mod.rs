@@ -26,6 +26,9 @@
 //! - `exchange` — redistribution, transpose, roll, slice, element access.
 //! - `product` — copying a product of per-axis index lists between row-major buffers,
 //!   as runs (what roll and slice pack and place).
+//! - `reshape` — reshape, squeeze, expand_dims, permutations, flip, stepped slices,
+//!   concatenate, stack.
+//! - `scan` — cumsum, cumprod (local scans, shard totals scanned across engines), diff.
 //! - `fft` — FFTs along any axes: local axes per shard, others made local by redistribution.
 //! - `fft1d` — the FFT of a 1-d array over several engines (four-step, Bluestein).
 //!
@@ -55,6 +58,8 @@ pub mod grid;
 pub mod ops;
 pub mod plan;
 pub mod product;
+pub mod reshape;
+pub mod scan;
 pub mod shards;
 
 #[cfg(test)]

@@ -32,6 +32,8 @@ pub mod fft;
 mod kernels;
 pub mod random;
 pub mod reduce;
+pub mod reshape;
+pub mod scan;
 pub mod shape_ops;
 pub mod store;
 
@@ -78,6 +80,8 @@ pub enum NdError {
     BadNesting { reason: String },
     /// A slice range that is not `[start, end]` or `[start, end, step]` with step > 0.
     BadRange { axis: usize, reason: String },
+    /// Any other refusal; `reason` names the operation and what was wrong.
+    Invalid { reason: String },
 }
 
 fn gib(bytes: u64) -> String {
@@ -135,6 +139,7 @@ impl fmt::Display for NdError {
             }
             NdError::BadNesting { reason } => write!(f, "nd::array: {reason}"),
             NdError::BadRange { axis, reason } => write!(f, "slice range for axis {axis}: {reason}"),
+            NdError::Invalid { reason } => write!(f, "{reason}"),
         }
     }
 }

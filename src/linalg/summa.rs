@@ -1,0 +1,263 @@
+//! Distributed matrix products: `da::matmul(a, b)` of 2-D DistArrays by SUMMA on a 2-D
+//! process grid, and the matrix–vector product `A.dot(x)` with a 1-D DistArray.
+//!
+//! - **Layout.** Both operands are redistributed (when they are not already) to a
+//!   block × block layout on a `pr × pc` grid (`pr` the largest divisor of the engine
+//!   count not above its square root), and the product comes out in that layout: `c`'s
+//!   shard on engine `(i, j)` is rows block `i` × columns block `j`.
+//! - **SUMMA.** The inner axis is cut into panels at every boundary of `a`'s column
+//!   blocks and `b`'s row blocks (and at most [`PANEL`] wide), so each panel of `a`
+//!   lives on one grid column and each panel of `b` on one grid row. Per panel, the
+//!   owner of `a`'s piece sends it along its grid row, the owner of `b`'s piece along
+//!   its grid column (one exchange: the two senders to an engine are never the same
+//!   one), and every engine adds `a_panel · b_panel` into its shard with faer's GEMM.
+//!   Each exchange waits through the engine's progress loop, so Ctrl-C ends the
+//!   product between panels. The exchange sends without blocking and receives what
+//!   arrived, but the next panel is not requested before this one is multiplied:
+//!   communication is not overlapped with computation (the threads transport moves the
+//!   panels without copying them, so there it costs only the wait for the slowest).
+//! - **Dtypes.** f64 and f32 run as they are; bool and integers as f64; c128 as four
+//!   real products of the real and imaginary parts.
+//! - **Matrix–vector.** `A.dot(x)`: `A` by rows (`["b", "n"]`), `x` gathered whole on
+//!   every engine, one local GEMM; `y` is block-distributed like `A`'s rows.
+
+use crate::distarray::ops;
+use crate::distarray::{exchange, AxisDist, Comm, DaError, DistArray, Distribution};
+use crate::linalg::product::{gemm, product_dtype};
+use crate::linalg::LinAlgError;
+use crate::nd::{BinOp, DType, NdArray, Scalar, Stored, UnOp, C64};
+use crate::protocol::Value;
+
+/// The widest panel of the inner axis SUMMA multiplies at once.
+pub const PANEL: usize = 512;
+
+/// The 2-D grid `(pr, pc)` for `p` engines: `pr` the largest divisor with `pr² ≤ p`.
+pub fn grid2(p: usize) -> (usize, usize) {
+    let pr = (1..=p).filter(|&d| p.is_multiple_of(d) && d * d <= p).max().unwrap_or(1);
+    (pr, p / pr)
+}
+
+/// `(start, len)` of block `c` of `n` items over `p` blocks.
+fn block(n: usize, p: usize, c: usize) -> (usize, usize) {
+    let len = AxisDist::Block.local_len(n, p, c);
+    let start = if len > 0 { AxisDist::Block.to_global(n, p, c, 0) } else { n };
+    (start, len)
+}
+
+/// The block of `n` items over `p` that holds item `g`.
+fn owner(n: usize, p: usize, g: usize) -> usize {
+    (0..p)
+        .find(|&c| {
+            let (s, l) = block(n, p, c);
+            g >= s && g < s + l
+        })
+        .expect("every item has a block")
+}
+
+fn value_of<T: Stored>(v: Vec<T>) -> Value {
+    Value::NdArray { shape: vec![v.len()], data: T::into_buffer(v) }
+}
+
+fn elems_of<T: Stored>(v: Value, op: &str) -> Result<Vec<T>, DaError> {
+    match v {
+        Value::NdArray { data, .. } => T::from_buffer(data).map_err(|b| {
+            DaError::Comm(format!("{op}: received {} elements where {} were expected", b.type_name(), T::DTYPE))
+        }),
+        other => Err(DaError::Comm(format!("{op}: received a {} instead of a panel", other.type_name()))),
+    }
+}
+
+pub(crate) fn mismatch(op: &str, a: &[usize], b: &[usize], why: String) -> DaError {
+    DaError::Invalid(LinAlgError::ShapeMismatch { op: op.into(), left: a.to_vec(), right: b.to_vec(), why }.to_string())
+}
+
+/// `a · b` for 2-D `a`, and 2-D or 1-D `b`.
+pub fn matmul(comm: &mut dyn Comm, a: &DistArray, b: &DistArray) -> Result<DistArray, DaError> {
+    let op = "da::matmul";
+    a.check_group(comm)?;
+    b.check_group(comm)?;
+    let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
+    if sa.len() != 2 || !(sb.len() == 1 || sb.len() == 2) {
+        return Err(DaError::Invalid(format!(
+            "{op}: the first operand must be 2-D and the second 2-D or 1-D, not of shapes {:?} and {:?}",
+            sa, sb
+        )));
+    }
+    if sa[1] != sb[0] {
+        return Err(mismatch(op, &sa, &sb, format!("the first has {} columns, the second {} rows", sa[1], sb[0])));
+    }
+    let dtype = product_dtype(a.dtype(), b.dtype());
+    if dtype == DType::C128 {
+        return complex(comm, a, b);
+    }
+    let (a, b) = (ops::astype(comm, a, dtype)?, ops::astype(comm, b, dtype)?);
+    if sb.len() == 1 {
+        let rows = by_rows(comm, &a)?;
+        return match dtype {
+            DType::F32 => matvec::<f32>(comm, &rows, &b),
+            _ => matvec::<f64>(comm, &rows, &b),
+        };
+    }
+    match dtype {
+        DType::F32 => summa::<f32>(comm, &a, &b),
+        _ => summa::<f64>(comm, &a, &b),
+    }
+}
+
+/// `(ar + i·ai)(br + i·bi)` from four real products.
+fn complex(comm: &mut dyn Comm, a: &DistArray, b: &DistArray) -> Result<DistArray, DaError> {
+    let parts = |comm: &mut dyn Comm, x: &DistArray| -> Result<(DistArray, DistArray), DaError> {
+        let x = ops::astype(comm, x, DType::C128)?;
+        Ok((ops::unary(comm, &x, UnOp::Re)?, ops::unary(comm, &x, UnOp::Im)?))
+    };
+    let (ar, ai) = parts(comm, a)?;
+    let (br, bi) = parts(comm, b)?;
+    let (rr, ii) = (matmul(comm, &ar, &br)?, matmul(comm, &ai, &bi)?);
+    let re = ops::binary(comm, &rr, BinOp::Sub, &ii)?;
+    let (ri, ir) = (matmul(comm, &ar, &bi)?, matmul(comm, &ai, &br)?);
+    let im = ops::binary(comm, &ri, BinOp::Add, &ir)?;
+    let i_im = ops::binary_scalar(comm, &im, BinOp::Mul, Scalar::C128(C64::new(0.0, 1.0)), false)?;
+    let re = ops::astype(comm, &re, DType::C128)?;
+    let c = ops::binary(comm, &re, BinOp::Add, &i_im)?;
+    c.local()?;
+    Ok(c)
+}
+
+/// `a` laid out by rows: `["b", "n"]` over every engine.
+pub fn by_rows(comm: &mut dyn Comm, a: &DistArray) -> Result<DistArray, DaError> {
+    let d = a.distribution();
+    let target = Distribution::with_grid(
+        d.shape(),
+        &[AxisDist::Block, AxisDist::NotDistributed],
+        &[d.engines() as i64, 1],
+        d.engines(),
+    )?;
+    exchange::redistribute(comm, a, target)
+}
+
+/// A 1-D array's elements, whole, on every engine (in global order).
+pub fn whole<T: Stored>(comm: &mut dyn Comm, x: &DistArray, op: &str) -> Result<Vec<T>, DaError> {
+    let p = x.distribution().engines();
+    let xb = exchange::redistribute(comm, x, Distribution::new(x.shape(), &[AxisDist::Block], p)?)?;
+    let mine = xb.local()?.as_slice::<T>().expect("dtype").to_vec();
+    let mut out = Vec::with_capacity(x.shape()[0]);
+    for v in comm.allgather(op, value_of(mine))? {
+        out.extend(elems_of::<T>(v, op)?);
+    }
+    Ok(out)
+}
+
+/// `rows · x` with `rows` laid out by [`by_rows`]: `y` block-distributed like its rows.
+pub fn matvec<T: Stored + faer::traits::ComplexField>(
+    comm: &mut dyn Comm,
+    rows: &DistArray,
+    x: &DistArray,
+) -> Result<DistArray, DaError> {
+    let xw = whole::<T>(comm, x, "da::matmul (vector)")?;
+    let local = rows.local()?;
+    let (mi, k) = (local.shape()[0], local.shape()[1]);
+    let mut y = vec![faer::traits::math_utils::zero::<T>(); mi];
+    gemm(&mut y, local.as_slice::<T>().expect("dtype"), &xw, (mi, k, 1), false);
+    let d = Distribution::new(&[rows.shape()[0]], &[AxisDist::Block], rows.distribution().engines())?;
+    Ok(DistArray::from_shard(d, rows.group().to_vec(), rows.rank(), NdArray::from_vec(&[mi], y)))
+}
+
+fn summa<T: Stored + faer::traits::ComplexField>(
+    comm: &mut dyn Comm,
+    a: &DistArray,
+    b: &DistArray,
+) -> Result<DistArray, DaError> {
+    let op = "da::matmul";
+    let p = a.distribution().engines();
+    let (pr, pc) = grid2(p);
+    let (m, k, n) = (a.shape()[0], a.shape()[1], b.shape()[1]);
+    let bb = [AxisDist::Block, AxisDist::Block];
+    let grid = [pr as i64, pc as i64];
+    let da = Distribution::with_grid(&[m, k], &bb, &grid, p)?;
+    let db = Distribution::with_grid(&[k, n], &bb, &grid, p)?;
+    let dc = Distribution::with_grid(&[m, n], &bb, &grid, p)?;
+    crate::distarray::array::check_memory(comm, &dc, T::DTYPE)?;
+    let (a, b) = (exchange::redistribute(comm, a, da.clone())?, exchange::redistribute(comm, b, db)?);
+    let me = comm.rank();
+    let mut c = [0usize; 2];
+    da.grid().coords(me, &mut c);
+    let (i, j) = (c[0], c[1]);
+    let (mi, nj) = (block(m, pr, i).1, block(n, pc, j).1);
+    let (a_start, a_cols) = block(k, pc, j);
+    let b_start = block(k, pr, i).0;
+    let (al, bl) = (a.local()?, b.local()?);
+    let (ae, be) = (al.as_slice::<T>().expect("dtype"), bl.as_slice::<T>().expect("dtype"));
+    let mut out = vec![faer::traits::math_utils::zero::<T>(); mi * nj];
+    // Panel boundaries: every block start of the inner axis on either side, ≤ PANEL apart.
+    let mut cuts: Vec<usize> = (0..pc)
+        .map(|q| block(k, pc, q).0)
+        .chain((0..pr).map(|q| block(k, pr, q).0))
+        .chain([0, k])
+        .filter(|&s| s <= k)
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut panels = Vec::new();
+    for w in cuts.windows(2) {
+        let mut s = w[0];
+        while s < w[1] {
+            let e = (s + PANEL).min(w[1]);
+            panels.push((s, e));
+            s = e;
+        }
+    }
+    let rank_at = |r: usize, q: usize| da.grid().rank(&[r, q]);
+    let mut first = true;
+    for (k0, k1) in panels {
+        let w = k1 - k0;
+        let (ca, rb) = (owner(k, pc, k0), owner(k, pr, k0));
+        let mut sends = Vec::new();
+        let a_panel = |_: ()| -> Vec<T> {
+            let mut v = Vec::with_capacity(mi * w);
+            for r in 0..mi {
+                let row = &ae[r * a_cols + (k0 - a_start)..][..w];
+                v.extend_from_slice(row);
+            }
+            v
+        };
+        let mut own_a = None;
+        if j == ca {
+            let v = a_panel(());
+            for q in (0..pc).filter(|&q| q != j) {
+                sends.push((rank_at(i, q), value_of(v.clone())));
+            }
+            own_a = Some(v);
+        }
+        if i == rb && pr > 1 {
+            let v = be[(k0 - b_start) * nj..(k1 - b_start) * nj].to_vec();
+            for r in (0..pr).filter(|&r| r != i) {
+                sends.push((rank_at(r, j), value_of(v.clone())));
+            }
+        }
+        let mut from = Vec::new();
+        if j != ca {
+            from.push(rank_at(i, ca));
+        }
+        if i != rb {
+            from.push(rank_at(rb, j));
+        }
+        let mut got = comm.exchange(op, sends, &from)?.into_iter();
+        let a_p = match own_a {
+            Some(v) => v,
+            None => elems_of::<T>(got.next().expect("a panel"), op)?,
+        };
+        let b_recv;
+        let b_p: &[T] = if i == rb {
+            &be[(k0 - b_start) * nj..(k1 - b_start) * nj]
+        } else {
+            b_recv = elems_of::<T>(got.next().expect("b panel"), op)?;
+            &b_recv
+        };
+        if a_p.len() != mi * w || b_p.len() != w * nj {
+            return Err(DaError::Comm(format!("{op}: a panel of the wrong size arrived")));
+        }
+        gemm(&mut out, &a_p, b_p, (mi, w, nj), !first);
+        first = false;
+    }
+    Ok(DistArray::from_shard(dc, a.group().to_vec(), me, NdArray::from_vec(&[mi, nj], out)))
+}
