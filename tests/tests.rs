@@ -4,6 +4,7 @@
 //! features go in here:
 //! - `deps`: scripts/deps.sh's detection against fake roots (a bare Debian image's files).
 //! - `codec_props`: property tests of the protocol codec (round trips, broken frames).
+//! - `cluster`: the example Slurm batch job, parsed and run through its mpirun line.
 //! - `cli`: modes (-e, FILE, --spmd, stdin), exit status, usage errors.
 //! - `compare`: exact float comparisons and `isclose`, console and engines.
 //! - `console`: px and targets, functions shipped from the console, composite errors.
@@ -32,6 +33,7 @@
 //! - `repl_session`: examples/session.txt replayed and compared.
 
 mod cli;
+mod cluster;
 mod codec_props;
 mod compare;
 mod console;
