@@ -36,4 +36,19 @@ cargo test
 step "tests under mpirun with 2, 4 and 8 ranks"
 PSHELL_TEST_TRANSPORT=mpi PSHELL_MPI_RANKS="2 4 8" cargo test --features mpi -- --test-threads 2
 
+# As a cluster runs it: the TCP byte transfer layer (the one that crosses nodes; shared
+# memory hides ordering and buffering bugs), and ranks placed through a hostfile. A
+# representative part of the suite: collectives, bulk data, DistArray exchanges, FFTs,
+# DistDict, interrupts and the example batch job.
+CLUSTER_TESTS=(spmd:: data:: distarray:: fft:: distdict:: interrupt:: cluster::)
+step "part of the MPI suite over TCP (OMPI_MCA_btl=tcp,self), 4 ranks"
+OMPI_MCA_btl=tcp,self PSHELL_TEST_TRANSPORT=mpi PSHELL_MPI_RANKS="4" \
+    cargo test --features mpi -- --test-threads 2 "${CLUSTER_TESTS[@]}"
+
+step "part of the MPI suite through a hostfile (localhost slots=8), 8 ranks"
+mkdir -p target
+echo "localhost slots=8" > target/hosts
+PSHELL_MPI_ARGS="--hostfile $PWD/target/hosts" PSHELL_TEST_TRANSPORT=mpi PSHELL_MPI_RANKS="8" \
+    cargo test --features mpi -- --test-threads 2 "${CLUSTER_TESTS[@]}"
+
 step "all checks passed"

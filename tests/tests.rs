@@ -3,6 +3,8 @@
 //! under `mpirun` with `PSHELL_TEST_TRANSPORT=mpi` (see `util`). Tests related to most
 //! features go in here:
 //! - `deps`: scripts/deps.sh's detection against fake roots (a bare Debian image's files).
+//! - `codec_props`: property tests of the protocol codec (round trips, broken frames).
+//! - `cluster`: the example Slurm batch job, parsed and run through its mpirun line.
 //! - `cli`: modes (-e, FILE, --spmd, stdin), exit status, usage errors.
 //! - `compare`: exact float comparisons and `isclose`, console and engines.
 //! - `console`: px and targets, functions shipped from the console, composite errors.
@@ -35,6 +37,8 @@
 //! - `kernel`: the Jupyter kernel driven by jupyter_client (tests/jupyter/drive.py), kernelspecs.
 
 mod cli;
+mod cluster;
+mod codec_props;
 mod compare;
 mod console;
 mod data;

@@ -3,6 +3,7 @@
 //! `PSHELL_TEST_TRANSPORT=mpi` (with a binary built `--features mpi`) runs every
 //! cluster under `mpirun` with `PSHELL_MPI_RANKS` ranks (default "2 4 8": 1, 3 and 7
 //! engines); otherwise clusters are engine threads with the same engine counts.
+//! `PSHELL_MPI_ARGS` adds arguments to every `mpirun` (e.g. `--hostfile FILE`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -105,7 +106,9 @@ pub fn run_with(on: On, args: &[&str], stdin: Option<&str>, setting: &Setting) -
         }
         On::Mpi(n) => {
             let mut c = Command::new("mpirun");
-            c.args(["--oversubscribe", "-n", &(n + 1).to_string()]).arg(binary());
+            c.args(["--oversubscribe", "-n", &(n + 1).to_string()]);
+            c.args(std::env::var("PSHELL_MPI_ARGS").unwrap_or_default().split_whitespace());
+            c.arg(binary());
             c.env("OMPI_ALLOW_RUN_AS_ROOT", "1").env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
             c
         }

@@ -157,6 +157,25 @@ pub fn fresh_blocks() -> usize {
     FRESH.load(Ordering::Relaxed)
 }
 
+thread_local! {
+    /// The largest big request this thread made since [`largest_big_request`] last
+    /// reset it (touched by big requests only, so small ones cost nothing more).
+    static LARGEST: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Notes a big request of `size` bytes made by this thread.
+fn note_big(size: usize) {
+    // `try_with`: a thread being torn down may still allocate.
+    let _ = LARGEST.try_with(|l| l.set(l.get().max(size)));
+}
+
+/// The largest request of at least [`BIG`] bytes this thread made since the last call
+/// (0 if none), and resets it: tests use it to check that decoding a small buffer never
+/// asks for a big block.
+pub fn largest_big_request() -> usize {
+    LARGEST.try_with(|l| l.replace(0)).unwrap_or(0)
+}
+
 /// Starts (once per process) the thread that gives blocks back after [`DECAY`] even
 /// when nothing else allocates. Engines and the console call it when they start.
 pub fn start_trimmer() {
@@ -178,6 +197,7 @@ impl Recycler {
     /// A big block: a waiting one of its size (zeroed when asked), else a new one from
     /// the system.
     fn big(layout: Layout, zeroed: bool) -> *mut u8 {
+        note_big(layout.size());
         let sys = system_layout(layout);
         // Bound first: the lock must be released before `trim` takes it again.
         let taken = waiting().take(sys);
@@ -263,6 +283,7 @@ unsafe impl GlobalAlloc for Recycler {
         // caller not to overflow when rounded up to it.
         let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
         if layout.size() >= BIG && new_size >= BIG {
+            note_big(new_size);
             let (old_sys, new_sys) = (system_layout(layout), system_layout(new_layout));
             if old_sys == new_sys {
                 return ptr; // the block already has the room

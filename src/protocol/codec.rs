@@ -21,6 +21,15 @@ use std::sync::Arc;
 const MAGIC: u8 = 0xB7;
 /// Deepest nesting of arrays/maps a decoder accepts.
 const MAX_DEPTH: usize = 512;
+/// Most items a decoder reserves room for before reading them: a count is only checked
+/// against the bytes left (at least a byte an item), and a decoded item can be far larger
+/// than its smallest encoding, so room beyond this grows as items actually arrive.
+const RESERVE_MAX: usize = 1024;
+
+/// An empty vector with room for `n` items, at most [`RESERVE_MAX`] of them.
+fn reserve<T>(n: usize) -> Vec<T> {
+    Vec::with_capacity(n.min(RESERVE_MAX))
+}
 
 /// Why a buffer could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -533,7 +542,7 @@ impl<'a> Reader<'a> {
             6 => Value::Blob(self.bytes("blob")?.to_vec()),
             7 => {
                 let n = self.count(1, "array length")?;
-                let mut items = Vec::with_capacity(n);
+                let mut items = reserve(n);
                 for _ in 0..n {
                     items.push(self.value(depth + 1)?);
                 }
@@ -541,7 +550,7 @@ impl<'a> Reader<'a> {
             }
             8 => {
                 let n = self.count(9, "map length")?;
-                let mut entries = Vec::with_capacity(n);
+                let mut entries = reserve(n);
                 for _ in 0..n {
                     let k = self.string("map key")?;
                     entries.push((k, self.value(depth + 1)?));
@@ -551,7 +560,7 @@ impl<'a> Reader<'a> {
             9 => {
                 let name = self.string("function name")?;
                 let n = self.count(1, "curried arguments")?;
-                let mut curried = Vec::with_capacity(n);
+                let mut curried = reserve(n);
                 for _ in 0..n {
                     curried.push(self.value(depth + 1)?);
                 }
@@ -566,7 +575,7 @@ impl<'a> Reader<'a> {
     /// A count followed by that many values.
     fn values(&mut self, what: &'static str) -> Result<Vec<Value>, DecodeError> {
         let n = self.count(1, what)?;
-        let mut items = Vec::with_capacity(n);
+        let mut items = reserve(n);
         for _ in 0..n {
             items.push(self.value(1)?);
         }
@@ -579,7 +588,9 @@ impl<'a> Reader<'a> {
         let tag = self.u8("array element type")?;
         let data = self.elements(tag, "array elements")?;
         let expected = shape.iter().try_fold(1usize, |acc, &e| acc.checked_mul(e));
-        if expected != Some(data.len()) {
+        // Zero-length axes aside, the extents must multiply to a size that can exist.
+        let nonzero = shape.iter().filter(|&&e| e != 0).try_fold(1usize, |acc, &e| acc.checked_mul(e));
+        if expected != Some(data.len()) || nonzero.is_none_or(|n| n > isize::MAX as usize) {
             return Err(DecodeError::BadShape { shape, elements: data.len() });
         }
         Ok(Value::NdArray { shape, data })

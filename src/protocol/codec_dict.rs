@@ -302,7 +302,7 @@ impl Reader<'_> {
             1 => {
                 let dict = self.u64("dict id")?;
                 let n = self.count(3, "writes")?;
-                let mut ops = Vec::with_capacity(n);
+                let mut ops = super::reserve(n);
                 for _ in 0..n {
                     let tag = self.u8("write")?;
                     let key = self.key()?;
