@@ -64,7 +64,7 @@ have_libclang() {
   local d f
   while IFS= read -r d; do
     if [ -f "$d" ] && is_libclang "$d"; then return 0; fi
-    for f in "$d"/libclang*.so*; do
+    for f in "$d"/libclang.so* "$d"/libclang-[0-9]*.so*; do
       is_libclang "$f" && return 0
     done
   done < <(libclang_dirs)
