@@ -1,7 +1,11 @@
 //! Round trips of every message and value, and decoding of broken buffers.
 
 use super::*;
-use crate::protocol::{Buffer, VERSION};
+use crate::protocol::raw;
+use crate::protocol::{
+    Activity, Buffer, EngineStatus, Output, PlotImage, RemoteError, Reply, Request, RequestKind, Stream, Value, VERSION,
+};
+use std::sync::Arc;
 
 fn tricky_values() -> Vec<Value> {
     vec![
