@@ -19,11 +19,14 @@
 pub mod data;
 mod dicts;
 pub mod farm;
+mod outcome;
 pub mod progress;
 mod status;
 mod targets;
 pub mod tasks;
 
+use outcome::lost_reply;
+pub use outcome::{collect, ClientError, CompositeError, Notice};
 pub use status::{Busy, WaitProgress};
 pub use targets::parse_targets;
 
@@ -46,35 +49,6 @@ pub struct EngineInfo {
     pub pid: u32,
 }
 
-/// The errors of one request, from every engine that failed it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CompositeError {
-    /// What was run ("px", a file name...) and its code, for carets.
-    pub origin: String,
-    pub code: Option<Arc<str>>,
-    /// How many engines ran the request.
-    pub engines: usize,
-    pub errors: Vec<RemoteError>,
-}
-
-/// Why the client could not start or go on.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum ClientError {
-    /// An engine did not say hello in time, or spoke another protocol version.
-    Handshake(String),
-}
-
-impl std::fmt::Display for ClientError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ClientError::Handshake(m) => write!(f, "engines did not start: {m}"),
-        }
-    }
-}
-
-impl std::error::Error for ClientError {}
-
 struct Pending {
     targets: Vec<usize>,
     replies: HashMap<usize, Reply>,
@@ -91,22 +65,6 @@ pub type OutputSink = Box<dyn FnMut(&Output)>;
 
 /// Saves and shows a picture sent by an engine; the error says why it could not.
 pub type PlotSink = Box<dyn FnMut(&PlotImage) -> Result<(), String>>;
-
-/// Something the person at the console should hear about, outside any one request.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Notice {
-    /// An engine is gone (its thread died, or it sent garbage); `reason` says why.
-    EngineLost { engine: usize, reason: String },
-}
-
-impl std::fmt::Display for Notice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Notice::EngineLost { engine, reason } => write!(f, "engine {engine} is gone: {reason}"),
-        }
-    }
-}
 
 /// Receives [`Notice`]s as they happen.
 pub type NoticeSink = Box<dyn FnMut(&Notice)>;
@@ -499,34 +457,5 @@ impl Client {
 impl Drop for Client {
     fn drop(&mut self) {
         self.shutdown();
-    }
-}
-
-fn lost_reply(request: u64, engine: usize, reason: &str) -> Reply {
-    let error = RemoteError {
-        engine,
-        kind: "EngineLost".into(),
-        message: format!("engine {engine} is gone: {reason}"),
-        position: None,
-        call_chain: vec![],
-    };
-    Reply { request, engine, outcome: Err(error), started: 0.0, elapsed: 0.0 }
-}
-
-/// The values of `replies`, or all their errors as one composite error.
-pub fn collect(replies: Vec<Reply>, origin: &str, code: Option<Arc<str>>) -> Result<Vec<Value>, CompositeError> {
-    let engines = replies.len();
-    let mut values = Vec::with_capacity(engines);
-    let mut errors = Vec::new();
-    for r in replies {
-        match r.outcome {
-            Ok(v) => values.push(v),
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(values)
-    } else {
-        Err(CompositeError { origin: origin.to_string(), code, engines, errors })
     }
 }
