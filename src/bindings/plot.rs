@@ -13,10 +13,9 @@
 //! preview or not; by default only at an interactive console). Unknown options are
 //! errors, so a typo does not pass silently.
 //!
-//! Data reaches the plot layer through one function, [`numbers`], which turns a script
-//! value into `f64`s (a 1-D sequence or rows of them). Today it reads Rhai arrays of
-//! numbers; NdArray and DistArray values are to be added there, and every plot function
-//! then takes them.
+//! Data reaches the plot layer through one function, [`numbers`] (in `plot_numbers.rs`),
+//! which turns a script value (Rhai arrays of numbers, NdArrays) into `f64`s: a 1-D
+//! sequence or rows of them. Engines gather a DistArray's data before it gets there.
 //!
 //! ```rhai
 //! plot([1, 4, 9, 16], #{title: "squares", xlabel: "n"});
@@ -42,96 +41,11 @@ const OPTIONS: &str = "title, xlabel, ylabel, label, bins, file, format, width, 
 /// Preview size, in characters, of plots drawn on engines (their lines get an `[e] ` tag).
 const ENGINE_PREVIEW: (usize, usize) = (76, 20);
 
-/// Numbers from a script value: one sequence, or rows of them (of any lengths).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Numbers {
-    Vector(Vec<f64>),
-    Rows(Vec<Vec<f64>>),
-}
-
-/// The one conversion of plot data into `f64`s (see the module docs). `what` names the
-/// argument in errors; an array nested three or more deep is refused, naming its depth.
-pub fn numbers(fname: &str, what: &str, d: &Dynamic) -> Result<Numbers, String> {
-    if let Some(a) = d.read_lock::<crate::nd::NdArray>() {
-        return nd_numbers(fname, what, &a);
-    }
-    let Some(items) = d.read_lock::<Array>() else {
-        return Err(format!("{fname}: {what} must be an array of numbers, not {}", type_name(d)));
-    };
-    if items.first().is_some_and(|v| v.is_array()) {
-        let depth = depth(d);
-        if depth > 2 {
-            return Err(format!("{fname}: {what} is a {depth}-D array; {fname} takes {}", takes(fname)));
-        }
-        let rows = items
-            .iter()
-            .enumerate()
-            .map(|(i, row)| match row.read_lock::<Array>() {
-                Some(row) => vector(fname, &format!("{what}[{i}]"), &row),
-                None => Err(format!("{fname}: {what} mixes arrays and numbers ({what}[{i}] is {})", type_name(row))),
-            })
-            .collect::<Result<_, _>>()?;
-        return Ok(Numbers::Rows(rows));
-    }
-    vector(fname, what, &items).map(Numbers::Vector)
-}
-
-/// An NdArray's values as f64: 1-D is a vector, 2-D rows (complex arrays are refused).
-fn nd_numbers(fname: &str, what: &str, a: &crate::nd::NdArray) -> Result<Numbers, String> {
-    use crate::nd::DType;
-    if a.dtype() == DType::C128 {
-        return Err(format!("{fname}: {what} is a complex array; plot its .re, .im or .abs()"));
-    }
-    let f = a.astype(DType::F64).map_err(|e| format!("{fname}: {e}"))?;
-    let values = f.as_slice::<f64>().ok_or_else(|| format!("{fname}: {what} could not be read as f64"))?;
-    match *a.shape() {
-        [_] => Ok(Numbers::Vector(values.to_vec())),
-        [_, cols] if cols > 0 => Ok(Numbers::Rows(values.chunks(cols).map(<[f64]>::to_vec).collect())),
-        [rows, 0] => Ok(Numbers::Rows(vec![Vec::new(); rows])),
-        ref shape => Err(format!("{fname}: {what} is a {}-D array; {fname} takes {}", shape.len(), takes(fname))),
-    }
-}
-
-fn vector(fname: &str, what: &str, items: &[Dynamic]) -> Result<Vec<f64>, String> {
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            v.as_float()
-                .or_else(|_| v.as_int().map(|n| n as f64))
-                .map_err(|_| format!("{fname}: {what}[{i}] is not a number ({})", type_name(v)))
-        })
-        .collect()
-}
-
-/// How deeply arrays nest, following first elements: `[[1]]` is 2.
-fn depth(d: &Dynamic) -> usize {
-    match d.read_lock::<Array>() {
-        Some(a) => 1 + a.first().map_or(0, depth),
-        None => 0,
-    }
-}
-
-/// "1 value", "3 values".
-fn values(n: usize) -> String {
-    if n == 1 {
-        "1 value".into()
-    } else {
-        format!("{n} values")
-    }
-}
-
-fn type_name(d: &Dynamic) -> String {
-    super::convert::friendly_type_name(d)
-}
-
-fn takes(fname: &str) -> &'static str {
-    match fname {
-        "imshow" => "a 2-D array (an array of rows)",
-        "hist" => "an array of numbers, or an array of such arrays",
-        _ => "an array of numbers, or an array of such arrays (one per series)",
-    }
-}
+// Script values as plot data.
+#[path = "plot_numbers.rs"]
+mod numbers;
+pub use numbers::{numbers, Numbers};
+use numbers::{takes, type_name, values};
 
 /// A plot call, ready to render: the spec, and what the console is to do with it.
 #[derive(Debug, Clone, PartialEq)]
