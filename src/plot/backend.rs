@@ -114,8 +114,8 @@ fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError>
     Ok(out)
 }
 
-/// Standard base64 (RFC 4648) with padding.
-fn base64(bytes: &[u8]) -> String {
+/// Standard base64 (RFC 4648) with padding (terminal image protocols, Jupyter's images).
+pub fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

@@ -44,6 +44,7 @@ mod spec;
 mod ticks;
 mod xy;
 
+pub use backend::base64;
 pub use error::PlotError;
 pub use preview::preview_text;
 pub use spec::{
