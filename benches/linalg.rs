@@ -19,17 +19,13 @@ mod common;
 use pshell::client::Client;
 use pshell::nd::NdArray;
 use pshell::protocol::Value;
-use pshell::runner::{self, EngineConfig};
-use pshell::transport::threads;
+use pshell::runner::EngineConfig;
 use std::time::Instant;
 
 const REPS: usize = 3;
 
 fn cluster(n: usize) -> Client {
-    let (console, ends) = threads::cluster(n);
-    for end in ends {
-        std::thread::spawn(move || runner::run(Box::new(end), EngineConfig::default()));
-    }
+    let (console, _engines) = pshell::launch::start_engine_threads(n, EngineConfig::default()).expect("engine threads");
     Client::connect(Box::new(console), Box::new(|_| {})).expect("engines start")
 }
 

@@ -16,8 +16,7 @@ mod common;
 
 use common::engines_time;
 use pshell::client::Client;
-use pshell::runner::{self, EngineConfig};
-use pshell::transport::threads;
+use pshell::runner::EngineConfig;
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -26,11 +25,7 @@ const REPS: usize = 3;
 fn main() {
     let log2: u32 = std::env::var("PSHELL_SORT_LOG2").ok().and_then(|s| s.parse().ok()).unwrap_or(26);
     let n = 1usize << log2;
-    let (console, ends) = threads::cluster(2);
-    let handles: Vec<_> = ends
-        .into_iter()
-        .map(|end| std::thread::spawn(move || runner::run(Box::new(end), EngineConfig::default())))
-        .collect();
+    let (console, handles) = pshell::launch::start_engine_threads(2, EngineConfig::default()).expect("engine threads");
     let mut client = Client::connect(Box::new(console), Box::new(|_| {})).expect("engines start");
     client.execute(&format!("let a = da::random([{n}], #{{seed: 3}}); a.local();"), &[0, 1], "bench").expect("setup");
 
