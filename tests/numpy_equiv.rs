@@ -193,7 +193,7 @@ fn equiv_clusters() -> Vec<On> {
     if mpi() {
         clusters()
     } else {
-        vec![On::Threads(1), On::Threads(3), On::Threads(4)]
+        vec![On::Threads(1), On::Threads(3), On::Threads(4), On::Threads(7)]
     }
 }
 

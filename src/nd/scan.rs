@@ -183,9 +183,12 @@ pub fn combine_in_place<T: ScanElem>(
     carry: &[T],
     op: ScanOp,
 ) {
-    for (o, block) in data.chunks_exact_mut(n * inner.max(1)).take(outer).enumerate() {
+    if n == 0 || inner == 0 {
+        return;
+    }
+    for (o, block) in data.chunks_exact_mut(n * inner).take(outer).enumerate() {
         let c = &carry[o * inner..(o + 1) * inner];
-        for row in block.chunks_exact_mut(inner.max(1)) {
+        for row in block.chunks_exact_mut(inner) {
             for (x, &k) in row.iter_mut().zip(c) {
                 *x = T::apply(op, k, *x);
             }
@@ -217,7 +220,7 @@ fn differenced<T: ScanElem>(a: &NdArray, axis: usize) -> NdArray {
     let src = a.as_slice::<T>().expect("dtype");
     let m = n.saturating_sub(1);
     let mut out = Vec::with_capacity(outer * m * inner);
-    for block in src.chunks_exact(n * inner.max(1)).take(outer) {
+    for block in src.chunks_exact((n * inner).max(1)).take(outer) {
         for i in 0..m {
             let (lo, hi) = (&block[i * inner..(i + 1) * inner], &block[(i + 1) * inner..(i + 2) * inner]);
             out.extend(hi.iter().zip(lo).map(|(&h, &l)| h.sub(l)));
@@ -294,5 +297,21 @@ mod tests {
         assert_eq!(last_slice(&d, dims, ScanOp::Sum), [4.0, 6.0]);
         combine_in_place(&mut d, dims, &[10.0, 20.0], ScanOp::Sum);
         assert_eq!(d, [11.0, 22.0, 14.0, 26.0]);
+    }
+
+    #[test]
+    fn empty_shards_scan_to_nothing_and_carry_the_identity() {
+        // An engine whose shard has no rows along the scanned axis (more engines than rows).
+        let mut empty: Vec<f64> = vec![];
+        for dims in [(3, 0, 2), (0, 4, 2), (2, 3, 0)] {
+            scan_in_place(&mut empty, dims, ScanOp::Sum);
+            combine_in_place(&mut empty, dims, &[1.0; 6][..dims.0 * dims.2], ScanOp::Sum);
+            assert!(scan_copy(&empty, dims, ScanOp::Prod).is_empty());
+        }
+        assert_eq!(last_slice(&empty, (2, 0, 2), ScanOp::Prod), [1.0; 4]);
+        let a = NdArray::from_vec(&[3, 0], Vec::<i64>::new());
+        assert_eq!(a.diff(Some(1)).unwrap().shape(), [3, 0]);
+        assert_eq!(a.diff(Some(0)).unwrap().shape(), [2, 0]);
+        assert_eq!(a.scan(ScanOp::Sum, Some(1)).unwrap().shape(), [3, 0]);
     }
 }
