@@ -3,7 +3,7 @@
 //! Thin: each function checks its arguments, converts values with `convert`, and sends
 //! requests through the client. What can be split and joined is decided in one place,
 //! `client::data::{split, join}`; the engine's piece of a gather is chosen where the
-//! engine serves `RequestKind::Gather` (`engine::runner`). A failure on some engines is
+//! engine serves `RequestKind::Gather` (`runner`). A failure on some engines is
 //! one error naming them (the composite error display).
 
 use super::px::{error, targets_arg};
