@@ -36,6 +36,7 @@
 //! - `repl_session`: examples/session.txt replayed and compared.
 //! - `kernel`: the Jupyter kernel driven by jupyter_client (tests/jupyter/drive.py), kernelspecs.
 
+mod bad_input;
 mod cli;
 mod cluster;
 mod codec_props;

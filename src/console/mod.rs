@@ -21,6 +21,7 @@ pub mod complete;
 pub mod display;
 pub mod helper;
 pub mod highlight;
+pub mod hints;
 pub mod input;
 pub mod magics;
 pub mod plots;
@@ -206,5 +207,6 @@ fn eval_error(origin: &str, code: &str, err: EvalAltResult) -> String {
     while let EvalAltResult::ErrorInFunctionCall(_, _, e, _) = inner {
         inner = *e;
     }
-    format_at(origin, code, pos, &crate::engine::errors::message_of(inner))
+    let message = hints::explain(&inner).unwrap_or_else(|| crate::engine::errors::message_of(inner));
+    format_at(origin, code, pos, &message)
 }
