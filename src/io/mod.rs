@@ -38,6 +38,8 @@ pub mod error;
 pub mod file;
 pub mod local;
 pub mod npy;
+pub mod npz;
+pub mod raw;
 pub mod runs;
 pub mod shard;
 
