@@ -312,27 +312,7 @@ fn a_failed_save_leaves_the_old_file_intact() {
             if (nd::load("keep.npy") != nd::arange(10)).any() || (nd::load("keep_nd.npy") != nd::arange(3)).any() { throw "changed" }
             print("ok");
         "#;
-        let code = format!("const FIX = \"\";\n{code}");
-        std::fs::write(dir.join("script.rhai"), code).unwrap();
-        let bin = crate::util::binary();
-        // The limit on pshell's processes only (mpirun's own files are not limited).
-        let limited = format!("sh -c 'ulimit -f 256; exec {} \"$@\"' pshell", bin.display());
-        let launch = match on {
-            On::Threads(n) => format!("{limited} -n {n} script.rhai"),
-            On::Mpi(n) => format!("mpirun --oversubscribe -n {} {limited} script.rhai", n + 1),
-        };
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&launch)
-            .current_dir(&dir)
-            .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-            .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-            .env("NO_COLOR", "1")
-            // Open MPI's shared-memory transport backs its segments with files, which
-            // the limit would cut: the ranks talk over TCP for this test.
-            .env("OMPI_MCA_btl", "self,tcp")
-            .output()
-            .unwrap();
+        let out = run_limited(on, &dir, code);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success() && stdout.contains("ok"),
@@ -343,4 +323,30 @@ fn a_failed_save_leaves_the_old_file_intact() {
             std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         assert!(names.iter().all(|n| !n.contains(".tmp")), "temporaries left: {names:?}");
     }
+}
+
+/// Runs console script `code` in `dir` on `on` with pshell's processes limited to
+/// 256 KiB files (`ulimit -f 256`), as on a nearly full disk.
+pub fn run_limited(on: On, dir: &Path, code: &str) -> std::process::Output {
+    let code = format!("const FIX = \"{}\";\n{code}", fixtures().display());
+    std::fs::write(dir.join("script.rhai"), code).unwrap();
+    let bin = crate::util::binary();
+    // The limit on pshell's processes only (mpirun's own files are not limited).
+    let limited = format!("sh -c 'ulimit -f 256; exec {} \"$@\"' pshell", bin.display());
+    let launch = match on {
+        On::Threads(n) => format!("{limited} -n {n} script.rhai"),
+        On::Mpi(n) => format!("mpirun --oversubscribe -n {} {limited} script.rhai", n + 1),
+    };
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&launch)
+        .current_dir(dir)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("NO_COLOR", "1")
+        // Open MPI's shared-memory transport backs its segments with files, which
+        // the limit would cut: the ranks talk over TCP for this test.
+        .env("OMPI_MCA_btl", "self,tcp")
+        .output()
+        .unwrap()
 }
