@@ -301,11 +301,7 @@ fn a_huge_paste_runs_every_line() {
     let mut input: String = (0..5_000).map(|i| format!("let v{i} = {i};\n")).collect();
     input.push_str("v4999 + v1\n");
     let r = repl(on, &input).ok();
-    assert!(
-        r.stdout.contains("In [5001]: Out[5001]: 5000\n"),
-        "{}",
-        &r.stdout[r.stdout.len().saturating_sub(300)..]
-    );
+    assert!(r.stdout.contains("In [5001]: Out[5001]: 5000\n"), "{}", &r.stdout[r.stdout.len().saturating_sub(300)..]);
 }
 
 #[test]
