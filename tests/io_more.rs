@@ -6,7 +6,7 @@
 //! input is an error by its message, with the session going on; a save cut short by a
 //! file-size limit leaves the old file and no temporary.
 
-use crate::io::{fixtures, passes_on, run_limited, WANT};
+use crate::io::{across_layouts, fixtures, passes_on, run_in, run_limited, WANT};
 use crate::util::{clusters, tempdir, On};
 use std::io::Read;
 use std::path::Path;
@@ -72,24 +72,13 @@ fn numpy_archives_and_raw_files_load_exactly() {
 
 #[test]
 fn raw_and_npz_round_trips_between_layouts_are_exact() {
-    let code = r##"
-        let engines = px("1").len();
-        let from = [["b", "n"], ["c", "b"], ["bc:3", "c"], ["n", "bc:4"]];
-        let to = [["c", "n"], ["b", "b"], ["n", "c"], ["bc:2", "bc:5"]];
-        for dtype in ["f64", "f32", "i64", "i32", "bool", "c128"] {
-            for k in 0..from.len() {
-                let r = px(`
-                    let a = da::random([37, 23], #{dist: ${from[k]}, seed: 7});
-                    let a = if "${dtype}" == "bool" { a > 0.5 } else if "${dtype}" == "c128" {
-                        a.astype("c128") * (a + 1.0) } else { (a * 1000.0 - 500.0).astype("${dtype}") };
-                    a.tofile("t.bin");
+    let code = across_layouts(
+        r##"a.tofile("t.bin");
                     let b = da::fromfile("t.bin", "${dtype}", [37, 23], #{dist: ${to[k]}});
                     let f = da::fromfile("t.bin", "${dtype}", [23, 37], #{order: "F", dist: ${from[k]}});
-                    [b.dtype, b.dist, (b == a).all(), (f == a.transpose()).all()]
-                `);
-                for x in r { if x[0] != dtype || x[1] != to[k] || !x[2] || !x[3] { throw `${dtype} ${from[k]} -> ${to[k]}: ${x}` } }
-            }
-        }
+                    [b.dtype, b.dist, (b == a).all(), (f == a.transpose()).all()]"##,
+    ) + r##"
+        let engines = px("1").len();
         if engines >= 3 {
             let r = px(`let a = da::arange(60, #{dtype: "f64"}).reshape([6, 10]); a.tofile("g.bin");
                         let g = da::fromfile("g.bin", "f64", [6, 10], #{dist: ["b", "b"], grid: [1, ${engines}]}); (g == a).all()`);
@@ -121,12 +110,13 @@ fn raw_and_npz_round_trips_between_layouts_are_exact() {
         print("ok");
     "##;
     for on in clusters() {
-        let dir = passes_on(on, code);
+        let dir = passes_on(on, &code);
         let same = |a: &str, b: &str| {
             let (x, y) = (std::fs::read(dir.join(a)).unwrap(), std::fs::read(dir.join(b)).unwrap());
             assert!(x == y, "{on:?}: {a} differs from {b}");
         };
-        same("t.bin", "t.bin");
+        // The last array written was the c128 one: its elements alone, no header.
+        assert_eq!(std::fs::metadata(dir.join("t.bin")).unwrap().len(), 37 * 23 * 16);
         same("big.bin", "big2.bin");
         // The stored archive's members are the .npy files x.save wrote, byte for byte.
         assert_eq!(member(&dir.join("s.npz"), "x.npy"), std::fs::read(dir.join("x.npy")).unwrap());
@@ -141,6 +131,16 @@ fn raw_and_npz_round_trips_between_layouts_are_exact() {
 }
 
 /// The bytes of member `name` of the archive at `path`.
+/// A `.npz` whose stored member `x.npy` (20 bytes) claims a header of 65 KiB.
+fn long_header_archive(path: &Path) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("x.npy", opts).unwrap();
+    zip.write_all(b"\x93NUMPY\x01\x00\xff\xff0123456789").unwrap();
+    zip.finish().unwrap();
+}
+
 pub fn member(path: &Path, name: &str) -> Vec<u8> {
     let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     let mut out = Vec::new();
@@ -196,6 +196,12 @@ fn bad_raw_and_npz_input_is_a_clear_error_and_the_session_goes_on() {
             [`nd::fromfile("${FIX}/f8_c.bin", "f64", [-5, 4])`, "has a negative extent"],
             [`nd::fromfile("${FIX}/f8_c.bin", "f64", [5, 4], #{dist: ["b"]})`, "nd::fromfile: unknown option 'dist': use offset, order"],
             [`nd::fromfile("${FIX}/f8_c.bin", "f64", "x")`, "the shape must be an array of integers"],
+            [`nd::fromfile("${FIX}/f8_c.bin", "f64", [5, 4], #{offset: 1.5})`,
+             "fromfile: offset must be an integer (bytes), not f64"],
+            [`nd::fromfile("${FIX}/f8_c.bin", "f64", [5, 4], #{order: 1})`, "fromfile: order must be \"C\" or \"F\""],
+            [`nd::fromfile("${FIX}/f8_c.bin", "f64", [5, 4], 16)`,
+             "nd::fromfile: options must be a map like #{offset: ...}, not i64"],
+            [`nd::load_npz("long_header.npz")`, "long_header.npz, member x.npy: a .npy header of"],
             [`nd::zeros([3]).tofile("/sys/x.bin")`, "cannot create /sys/x.bin: Permission denied"],
             [`nd::load_npz("nope.npz")`, "cannot open nope.npz: No such file or directory"],
             [`nd::load_npz("script.rhai")`, "script.rhai: not a .npz archive"],
@@ -204,6 +210,8 @@ fn bad_raw_and_npz_input_is_a_clear_error_and_the_session_goes_on() {
             [`nd::save_npz("x.npz", #{a: [1, 2]})`, "nd::save_npz: member 'a' is a array, not an NdArray"],
             [`nd::save_npz("x.npz", #{a: nd::zeros([3])}, #{compress: 1})`, "compress must be true or false"],
             [`nd::save_npz("x.npz", #{a: nd::zeros([3])}, #{level: 1})`, "unknown option 'level': use compress"],
+            [`nd::save_npz("x.npz", #{a: nd::zeros([3])}, true)`,
+             "nd::save_npz: options must be a map like #{compress: ...}, not bool"],
         ];
         for c in cases {
             let e = caught(|| eval(c[0]));
@@ -228,6 +236,9 @@ fn bad_raw_and_npz_input_is_a_clear_error_and_the_session_goes_on() {
             [`da::load_npz("${FIX}/deflated.npz", "s")`, "member s.npy: holds a single value (a 0-d array)"],
             [`da::load_npz("script.rhai", "a")`, "script.rhai: not a .npz archive"],
             [`da::load_npz("${FIX}/stored.npz", "f8", #{order: "C"})`, "unknown option 'order'"],
+            [`da::load_npz("${FIX}/stored.npz", "f8", ["b"])`,
+             "da::load_npz: options must be a map like #{dist: [\"b\"]}, not array"],
+            [`da::load_npz("long_header.npz", "x")`, "a .npy header of 65545 bytes in a member of 20 bytes"],
         ];
         for c in engines {
             let e = caught(|| px(c[0]));
@@ -238,7 +249,10 @@ fn bad_raw_and_npz_input_is_a_clear_error_and_the_session_goes_on() {
         print("ok");
     "##;
     for on in clusters() {
-        let dir = passes_on(on, code);
+        let dir = tempdir();
+        long_header_archive(&dir.join("long_header.npz"));
+        let r = run_in(on, &dir, code).ok();
+        assert!(r.stdout.contains("ok"), "{on:?}:\n{}\n{}", r.stdout, r.stderr);
         leaves_no_temporaries(&dir);
         assert!(!dir.join("x.npz").exists());
     }

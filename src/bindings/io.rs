@@ -49,19 +49,9 @@ pub(super) struct Opts {
 
 impl Opts {
     pub fn read(ctx: &NativeCallContext, what: &str, o: Option<&Dynamic>, extra: &[&str]) -> Res<Opts> {
-        let map = match o {
-            None => Map::new(),
-            Some(v) => v.read_lock::<Map>().map(|m| m.clone()).ok_or_else(|| {
-                error(ctx, format!("{what}: options must be a map like #{{dist: [\"b\"]}}, not {}", v.type_name()))
-            })?,
-        };
-        for key in map.keys() {
-            if !(["dist", "grid"].contains(&key.as_str()) || extra.contains(&key.as_str())) {
-                let mut allowed = vec!["dist", "grid"];
-                allowed.extend_from_slice(extra);
-                return Err(error(ctx, format!("{what}: unknown option '{key}': use {}", allowed.join(", "))));
-            }
-        }
+        let mut allowed = vec!["dist", "grid"];
+        allowed.extend_from_slice(extra);
+        let map = option_map(ctx, what, o, "dist: [\"b\"]", &allowed)?;
         let dist = map.get("dist").map(|d| strings_of(ctx, d)).transpose()?;
         let grid = map.get("grid").map(|g| ints_of(ctx, "grid", g)).transpose()?;
         Ok(Opts { dist, grid, map })
@@ -91,18 +81,24 @@ fn raw_spec(ctx: &NativeCallContext, path: &str, dtype: &str, shape: &Dynamic, m
     RawSpec::parse(path, dtype, &shape, offset, &order).map_err(|e| error(ctx, e))
 }
 
-/// A map's options, refusing keys not in `allowed`.
-fn plain_opts(ctx: &NativeCallContext, what: &str, o: Option<&Dynamic>, allowed: &[&str]) -> Res<Map> {
+/// The options map of `what` (empty when none was given), refusing keys not in
+/// `allowed`; `example` shows a map in the message for a value that is not one.
+fn option_map(ctx: &NativeCallContext, what: &str, o: Option<&Dynamic>, example: &str, allowed: &[&str]) -> Res<Map> {
     let map = match o {
         None => return Ok(Map::new()),
         Some(v) => v.read_lock::<Map>().map(|m| m.clone()).ok_or_else(|| {
-            error(ctx, format!("{what}: options must be a map like #{{{}: ...}}, not {}", allowed[0], v.type_name()))
+            error(ctx, format!("{what}: options must be a map like #{{{example}}}, not {}", v.type_name()))
         })?,
     };
     if let Some(key) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(error(ctx, format!("{what}: unknown option '{key}': use {}", allowed.join(", "))));
     }
     Ok(map)
+}
+
+/// The options of a function with no layout: `allowed` keys only.
+fn plain_opts(ctx: &NativeCallContext, what: &str, o: Option<&Dynamic>, allowed: &[&str]) -> Res<Map> {
+    option_map(ctx, what, o, &format!("{}: ...", allowed[0]), allowed)
 }
 
 fn da_fromfile(
@@ -163,8 +159,7 @@ fn nd_save_npz(ctx: &NativeCallContext, path: &str, members: &Map, o: Option<&Dy
         })?;
         arrays.push((name.to_string(), a.clone()));
     }
-    let refs: Vec<(String, &NdArray)> = arrays.iter().map(|(n, a)| (n.clone(), a)).collect();
-    npz::save(path, &refs, compress).map_err(|e| error(ctx, e))
+    npz::save(path, &arrays, compress).map_err(|e| error(ctx, e))
 }
 
 fn da_load(st: &St, ctx: &NativeCallContext, path: &str, o: Option<&Dynamic>) -> Res<DistArray> {

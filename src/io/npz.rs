@@ -177,7 +177,7 @@ fn check_size(label: &str, h: &Header, size: u64) -> Result<(), IoError> {
 
 /// Writes `members` (name, array) as a `.npz` that `np.load` reads: each member the
 /// exact `.npy` bytes NumPy writes, stored or deflated (atomically).
-pub fn save(path: &str, members: &[(String, &NdArray)], compress: bool) -> Result<(), IoError> {
+pub fn save(path: &str, members: &Members, compress: bool) -> Result<(), IoError> {
     let out = Atomic::create(path)?;
     let werr = |e: ZipError| zip_error(path, "write", e);
     let ioerr = |e: std::io::Error| IoError::os(path, "write", &e);
