@@ -75,7 +75,7 @@ fn plan(args: &Args) -> Result<Plan, String> {
     match &args.file {
         Some(path) if path.as_os_str() == "-" => {}
         Some(path) => {
-            let code = std::fs::read_to_string(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+            let code = batch::read_script(path)?;
             let origin = path.display().to_string();
             return Ok(Plan::Batch { job: batch::Job::Script { code, origin }, spmd: args.spmd, show_result: false });
         }

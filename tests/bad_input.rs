@@ -52,6 +52,58 @@ const ROWS: &[(&str, &str)] = &[
     ("px(\"fn deeper(n) { deeper(n + 1) } deeper(0)\")", "LimitError: Stack overflow"),
     ("[1, 2][5]", "Array index 5 out of bounds"),
     ("let broken = ;", "syntax error"),
+    // Rhai's "not found", made to name what exists (console and engines alike).
+    ("nd::zeors([3])", "Function not found: nd::zeors (array); did you mean nd::zeros?"),
+    ("nd::arange(3).summ()", "did you mean sum?"),
+    ("px(\"nd::arange(3).summ()\")", "FunctionNotFound: Function not found: summ (NdArray); did you mean sum?"),
+    ("nd::save_npz(\"/tmp/x.npz\", 5)", "nd::save_npz does not take (string, i64); it takes (string, map)"),
+    ("[1].push()", "the forms that exist: (array, any)"),
+    (
+        "px(\"let w = dd::new(\\\"bw1\\\"); w.get(1, 2, 3)\")",
+        "get does not take (DistDict, i64, i64, i64); it takes (DistDict, any, any)",
+    ),
+    // DistArrays on the engines: indices, shapes, distributions, collectives.
+    ("px(\"let q = da::arange(4); q[10]\")", "index [10] is out of bounds for shape [4]"),
+    ("px(\"let q = da::zeros([2, 2]); q[1]\")", "index [1] has 1 entry but shape [2, 2] has 2 axes"),
+    ("px(\"let q = da::zeros([4], #{grid: [3, 3]})\")", "grid [3, 3] has 2 entries but the array has 1 axis"),
+    ("px(\"let q = da::zeros([4, 4], #{dist: [\\\"b\\\"]})\")", "dist [\"b\"] has 1 entry but the array has 2 axes"),
+    ("px(\"let q = da::zeros([4]) + da::zeros([5])\")", "+: shapes [4] and [5] do not match"),
+    ("px(\"let q = da::zeros([4]).sum(3)\")", "axis 3 is out of range for an array with 1 axes"),
+    ("px(\"let q = da::zeros([2, 2]).transpose([0, 0])\")", "transpose: axes [0, 0]: axis 0 is repeated"),
+    ("px(\"let q = da::fft2(da::zeros([4]))\")", "da::fft2 transforms the last two axes; this array has 1"),
+    ("px(\"da::linalg::cg(da::zeros([3, 3]), da::zeros([4]))\")", "b must have shape [3]"),
+    ("px(\"recv(99)\")", "recv: engine 99 does not exist"),
+    ("px(\"send(1, 99)\")", "send: engine 99 does not exist"),
+    ("px(\"allreduce(1, \\\"nope\\\")\")", "allreduce: unknown op 'nope'; use one of"),
+    // DistDicts.
+    ("px(\"dd::open(\\\"nope\\\")\")", "dd::open: there is no dict named 'nope'"),
+    // NdArrays: shapes, indices, linear algebra.
+    ("nd::arange(5).reshape([-1, -1])", "reshape: can only infer one axis"),
+    ("nd::zeros([2, 2]) + nd::zeros([3])", "+: shapes [2, 2] and [3] do not match"),
+    ("nd::arange(5)[9]", "index [9] is out of bounds for shape [5]"),
+    ("nd::arange(5).take([7])", "index 7 is out of bounds for an array of size 5"),
+    ("nd::concatenate([nd::zeros([2]), nd::zeros([2, 2])])", "array 0 has shape [2] and array 1 has shape [2, 2]"),
+    ("nd::linalg::solve(nd::eye(2), nd::zeros([3]))", "shapes [2, 2] and [3] do not fit"),
+    ("nd::linalg::cholesky(nd::zeros([2, 2]) - nd::eye(2))", "LinAlgError: matrix is not positive definite"),
+    (
+        "nd::matmul(nd::zeros([2, 3]), nd::zeros([2, 3]))",
+        "nd::matmul: LinAlgError: shapes [2, 3] and [2, 3] do not fit",
+    ),
+    // Files.
+    ("nd::load_npz(\"/nonexistent/z.npz\")", "cannot open /nonexistent/z.npz"),
+    ("nd::save(\"/nonexistent/dir/a.npy\", nd::zeros([2]))", "cannot create /nonexistent/dir/a.npy"),
+    ("nd::load(\"/etc/hostname\")", "/etc/hostname: not a .npy file"),
+    ("nd::fromfile(\"/etc/hostname\", \"q8\", [1])", "unknown dtype 'q8'"),
+    ("px(\"let z = da::load(\\\"/nonexistent/a.npy\\\")\")", "cannot open /nonexistent/a.npy"),
+    // Plots, tasks, magics.
+    ("imshow(nd::zeros([2]))", "imshow takes a 2-D array"),
+    ("plot([1, 2], [1, 2], #{colour: \"x\"})", "plot: unknown option 'colour'; the options are"),
+    ("plot([1, 2], [1, 2], 5)", "plot: options must be a map"),
+    ("wait_all([1, 2])", "wait_all: item 0 is not an AsyncResult (it is i64)"),
+    ("scatter(\"z\", 5)", "scatter needs an array to split, not a value of type i64"),
+    ("%nosuchmagic", "unknown magic %nosuchmagic; %help lists them"),
+    ("%targets 99", "targets: engine 99 does not exist"),
+    ("%run /nonexistent.rhai", "%run: cannot read '/nonexistent.rhai'"),
 ];
 
 #[test]
@@ -75,5 +127,30 @@ fn every_row_names_what_was_wrong_and_nothing_is_lost() {
         }
         let kept: Vec<String> = (0..on.engines()).map(|e| (e + 100).to_string()).collect();
         assert!(out.contains(&format!("[{}]", kept.join(", "))), "engines' variables on {on:?}:\n{out}");
+    }
+}
+
+#[test]
+fn scripts_with_bytes_that_are_not_text_are_refused_by_line_and_column() {
+    let on = clusters()[0];
+    let dir = crate::util::tempdir();
+    let bad_utf8 = dir.join("bad_utf8.rhai");
+    std::fs::write(&bad_utf8, b"let a = 1;\nprint(\"caf\xe9\");\n").unwrap();
+    let nul = dir.join("nul.rhai");
+    std::fs::write(&nul, "let é = 1;\u{0}\nprint(é);\n").unwrap();
+    for (path, fragment) in [
+        (&bad_utf8, "bad_utf8.rhai line 2, column 11: the byte 0xe9 is not valid UTF-8"),
+        (&nul, "nul.rhai line 1, column 11: a NUL byte"),
+    ] {
+        let path = path.to_str().unwrap();
+        let r = run(on, &[path], None);
+        assert_ne!(r.code, 0, "{path} ran");
+        assert!(r.stderr.contains(fragment), "{path}: expected '{fragment}' in\n{}", r.stderr);
+        // The same file through %run and %pxrun: refused, and the session goes on.
+        let input = format!("let keep = 5;\n%run {path}\n%pxrun {path}\nprint(`keep ${{keep}}`);\n");
+        let r = run(on, &["-i"], Some(&input));
+        let out = format!("{}{}", r.stdout, r.stderr);
+        assert!(out.contains(&format!("%run: {path}")) && out.contains(&format!("%pxrun: {path}")), "{out}");
+        assert!(out.contains(fragment) && out.contains("keep 5"), "{out}");
     }
 }

@@ -37,6 +37,13 @@ pub(super) fn fail(pos: Position, e: DaError) -> Box<EvalAltResult> {
 }
 
 /// Runs `f` with the request's group.
+/// `a[index] = v` (collective).
+fn set_element(st: &St, a: &mut DistArray, index: &[i64], v: &Dynamic) -> Res<()> {
+    let value = scalar_of(v)
+        .ok_or_else(|| plain_error(format!("an element must be a number or bool, not {}", v.type_name())))?;
+    with(st, Position::NONE, |c| exchange::set(c, a, index, value))
+}
+
 pub(super) fn with<T>(st: &St, pos: Position, f: impl FnOnce(&mut GroupComm) -> Result<T, DaError>) -> Res<T> {
     let mut s = st.borrow_mut();
     let mut comm = s.group_comm().map_err(|e| fail(pos, e))?;
@@ -289,13 +296,17 @@ pub fn register(engine: &mut Engine, state: &St) {
         let index = index_of(&idx)?;
         with(&st, Position::NONE, |c| exchange::get(c, a, &index)).map(dynamic_of)
     });
+    // `a[i]` is `a[[i]]`, as NumPy's `a[i]` of a 1-D array (the shape check says the rest).
     let st = state.clone();
-    engine.register_indexer_set(move |a: &mut DistArray, idx: Array, v: Dynamic| -> Res<()> {
-        let index = index_of(&idx)?;
-        let value = scalar_of(&v)
-            .ok_or_else(|| plain_error(format!("an element must be a number or bool, not {}", v.type_name())))?;
-        with(&st, Position::NONE, |c| exchange::set(c, a, &index, value))
+    engine.register_indexer_get(move |a: &mut DistArray, i: i64| -> Res<Dynamic> {
+        with(&st, Position::NONE, |c| exchange::get(c, a, &[i])).map(dynamic_of)
     });
+    let st = state.clone();
+    engine.register_indexer_set(move |a: &mut DistArray, idx: Array, v: Dynamic| {
+        set_element(&st, a, &index_of(&idx)?, &v)
+    });
+    let st = state.clone();
+    engine.register_indexer_set(move |a: &mut DistArray, i: i64, v: Dynamic| set_element(&st, a, &[i], &v));
     super::sort_select::register_da(engine, state);
     super::io::register_da(engine, state);
     super::shape_api::register_da(engine, state);

@@ -32,6 +32,7 @@ pub mod linalg;
 pub mod nd;
 pub mod plot;
 pub mod shape_api;
+pub mod signatures;
 pub mod sort_select;
 pub mod spmd;
 pub mod stdlib;

@@ -4,7 +4,8 @@
 //! forms it does take (`push(#{name: value} [, targets])`); a function or module that
 //! lives on the engines says so, and how to reach it. Anything else keeps Rhai's text.
 
-use rhai::EvalAltResult;
+use crate::bindings::signatures::{self, split_signature};
+use rhai::{Engine, EvalAltResult};
 
 /// The forms of the console's own functions, as API.md writes them.
 const USAGE: &[(&str, &str)] = &[
@@ -28,8 +29,9 @@ const ENGINE_FUNCTIONS: &[&str] = &["rank", "size", "barrier", "bcast", "allredu
 /// Modules registered only on the engines.
 const ENGINE_MODULES: &[&str] = &["da"];
 
-/// A better message for `err` raised by console code, or `None` to keep Rhai's.
-pub fn explain(err: &EvalAltResult) -> Option<String> {
+/// A better message for `err` raised by console code running in `engine`, or `None` to
+/// keep Rhai's.
+pub fn explain(engine: &Engine, err: &EvalAltResult) -> Option<String> {
     match err {
         EvalAltResult::ErrorModuleNotFound(module, _) if ENGINE_MODULES.contains(&module.as_str()) => Some(format!(
             "module {module} lives on the engines: use it inside px(\"...\"), e.g. px(\"let a = {module}::zeros([4])\"), \
@@ -38,24 +40,18 @@ pub fn explain(err: &EvalAltResult) -> Option<String> {
         EvalAltResult::ErrorFunctionNotFound(sig, _) => {
             let (name, args) = split_signature(sig);
             if let Some((_, usage)) = USAGE.iter().find(|(n, _)| *n == name) {
-                return Some(format!("{name} does not take {args}; use {usage}"));
+                // Rhai has functions of some of these names too (`push` on arrays).
+                let all = signatures::forms(engine, name).map(|f| format!(" (the forms that exist: {f})"));
+                return Some(format!("{name} does not take {args}; use {usage}{}", all.unwrap_or_default()));
             }
             if ENGINE_FUNCTIONS.contains(&name) && !args.starts_with("(NdArray") && !args.starts_with("(DistArray") {
                 return Some(format!(
                     "{name} runs on the engines, not the console: use it inside px(\"...\") or in a script run with --spmd"
                 ));
             }
-            None
+            signatures::explain(engine, err)
         }
         _ => None,
-    }
-}
-
-/// `"push (i64, array)"` → `("push", "(i64, array)")`.
-fn split_signature(sig: &str) -> (&str, &str) {
-    match sig.find([' ', '(']) {
-        Some(at) => (&sig[..at], sig[at..].trim_start()),
-        None => (sig, "()"),
     }
 }
 
@@ -65,7 +61,7 @@ mod tests {
     use rhai::Position;
 
     fn missing(sig: &str) -> Option<String> {
-        explain(&EvalAltResult::ErrorFunctionNotFound(sig.into(), Position::NONE))
+        explain(&Engine::new(), &EvalAltResult::ErrorFunctionNotFound(sig.into(), Position::NONE))
     }
 
     #[test]
@@ -78,9 +74,9 @@ mod tests {
     #[test]
     fn engine_names_say_where_they_live() {
         assert!(missing("rank ()").unwrap().contains("runs on the engines"));
-        let m = explain(&EvalAltResult::ErrorModuleNotFound("da".into(), Position::NONE)).unwrap();
+        let m = explain(&Engine::new(), &EvalAltResult::ErrorModuleNotFound("da".into(), Position::NONE)).unwrap();
         assert!(m.contains("module da lives on the engines") && m.contains("px("), "{m}");
-        assert!(explain(&EvalAltResult::ErrorModuleNotFound("foo".into(), Position::NONE)).is_none());
-        assert!(missing("foo (array)").is_none(), "other names keep Rhai's message");
+        assert!(explain(&Engine::new(), &EvalAltResult::ErrorModuleNotFound("foo".into(), Position::NONE)).is_none());
+        assert!(missing("frobnicate (array)").is_none(), "other names keep Rhai's message");
     }
 }

@@ -287,7 +287,7 @@ fn read_file(magic: &str, path: &str) -> Result<(String, String), String> {
     if path.is_empty() {
         return Err(format!("{magic} needs a file, e.g. {magic} script.rhai"));
     }
-    let code = std::fs::read_to_string(path).map_err(|e| format!("{magic}: cannot read '{path}': {e}"))?;
+    let code = super::batch::read_script(path.as_ref()).map_err(|e| format!("{magic}: {e}"))?;
     Ok((code, path.to_string()))
 }
 

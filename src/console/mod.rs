@@ -129,7 +129,7 @@ impl Console {
         let merged = lib.merge(&ast);
         let result = self.rhai.eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged);
         crate::bindings::forget_shadowed(&mut self.scope);
-        result.map_err(|e| eval_error(origin, code, *e))
+        result.map_err(|e| eval_error(&self.rhai, origin, code, *e))
     }
 
     /// Runs `code` on every engine at once (SPMD); output streams tagged by engine.
@@ -201,12 +201,12 @@ fn format_at(origin: &str, code: &str, pos: Position, message: &str) -> String {
 }
 
 /// The text of an error raised while console code ran.
-fn eval_error(origin: &str, code: &str, err: EvalAltResult) -> String {
+fn eval_error(rhai: &Engine, origin: &str, code: &str, err: EvalAltResult) -> String {
     let pos = err.position();
     let mut inner = err;
     while let EvalAltResult::ErrorInFunctionCall(_, _, e, _) = inner {
         inner = *e;
     }
-    let message = hints::explain(&inner).unwrap_or_else(|| crate::engine::errors::message_of(inner));
+    let message = hints::explain(rhai, &inner).unwrap_or_else(|| crate::engine::errors::message_of(inner));
     format_at(origin, code, pos, &message)
 }

@@ -30,8 +30,9 @@ pub fn from_parse(engine: usize, err: &ParseError) -> RemoteError {
     }
 }
 
-/// A runtime error raised while a snippet ran.
-pub fn from_eval(engine: usize, err: EvalAltResult) -> RemoteError {
+/// A runtime error raised while a snippet ran. `explain` may put a better message in
+/// place of Rhai's for the innermost error (the engine's function table says what exists).
+pub fn from_eval(engine: usize, err: EvalAltResult, explain: impl Fn(&EvalAltResult) -> Option<String>) -> RemoteError {
     let outer = position(err.position());
     let mut call_chain = Vec::new();
     let mut err = err;
@@ -60,7 +61,7 @@ pub fn from_eval(engine: usize, err: EvalAltResult) -> RemoteError {
         | EvalAltResult::ErrorTooManyModules(..) => "LimitError",
         _ => "RuntimeError",
     };
-    let message = message_of(err);
+    let message = explain(&err).unwrap_or_else(|| message_of(err));
     RemoteError { engine, kind: kind.into(), message, position: outer, call_chain }
 }
 
@@ -144,7 +145,7 @@ mod tests {
         let engine = Engine::new();
         let code = "fn inner(x) {\n  x + y\n}\nfn outer(x) { inner(x) }\nlet a = 1;\nouter(a)";
         let err = engine.eval::<i64>(code).unwrap_err();
-        let r = from_eval(2, *err);
+        let r = from_eval(2, *err, |_| None);
         assert_eq!(r.kind, "VariableNotFound");
         assert_eq!(r.position, Some((6, 1)));
         assert_eq!(r.call_chain, vec!["outer (line 4, column 15)", "inner (line 2, column 7)"]);
@@ -154,7 +155,7 @@ mod tests {
     #[test]
     fn thrown_values_and_syntax_errors() {
         let engine = Engine::new();
-        let r = from_eval(0, *engine.eval::<()>("let x = 1;\n  throw \"bad\";").unwrap_err());
+        let r = from_eval(0, *engine.eval::<()>("let x = 1;\n  throw \"bad\";").unwrap_err(), |_| None);
         assert_eq!((r.kind.as_str(), r.message.as_str(), r.position), ("RuntimeError", "bad", Some((2, 3))));
         let p = engine.compile("let x = ;").unwrap_err();
         let r = from_parse(1, &p);

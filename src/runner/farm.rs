@@ -13,7 +13,7 @@
 //! [`RequestKind::Map`]: crate::protocol::RequestKind::Map
 //! [`RequestKind::Call`]: crate::protocol::RequestKind::Call
 
-use crate::bindings::convert;
+use crate::bindings::{convert, signatures};
 use crate::engine::errors;
 use crate::engine::state::State;
 use crate::protocol::{Message, Peer, RemoteError, Value};
@@ -96,7 +96,7 @@ pub fn run_map(
                 Err(errors::plain(engine, "Interrupted", "interrupted".into()))
             }
             Err(e) if i == 0 && is_missing(&f, &e) => Err(missing(engine, &f, 1)),
-            Err(e) => Err(errors::from_eval(engine, *e)),
+            Err(e) => Err(errors::from_eval(engine, *e, |e| signatures::explain(rhai, e))),
         });
         match outcome {
             Ok(v) => results.push(v),
@@ -137,6 +137,6 @@ pub fn run_call(rhai: &Engine, state: &RefCell<State>, func: Value, args: Vec<Va
         Ok(v) => convert::to_value(&v)
             .map_err(|e| errors::plain(engine, "CannotTravel", format!("the result cannot be returned: {e}"))),
         Err(e) if is_missing(&f, &e) => Err(missing(engine, &f, n)),
-        Err(e) => Err(errors::from_eval(engine, *e)),
+        Err(e) => Err(errors::from_eval(engine, *e, |e| signatures::explain(rhai, e))),
     }
 }

@@ -10,7 +10,7 @@ mod farm;
 
 use crate::engine::errors;
 
-use crate::bindings::{convert, spmd, stdlib};
+use crate::bindings::{convert, signatures, spmd, stdlib};
 use crate::engine::state::{Current, State, WaitError};
 use crate::protocol::{Message, Peer, RemoteError, Reply, Request, RequestKind, Stream, Value, VERSION};
 use crate::transport::Transport;
@@ -248,7 +248,7 @@ impl Runner {
             self.rhai.eval_ast_with_scope::<Dynamic>(&mut self.scope, &snippet)
         };
         crate::bindings::forget_shadowed(&mut self.scope);
-        let value = result.map_err(|e| errors::from_eval(engine, *e))?;
+        let value = result.map_err(|e| errors::from_eval(engine, *e, |e| signatures::explain(&self.rhai, e)))?;
         convert::into_value(value)
             .map_err(|e| errors::plain(engine, "CannotTravel", format!("the snippet's result cannot be returned: {e}")))
     }
