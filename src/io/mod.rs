@@ -40,6 +40,8 @@ pub mod local;
 pub mod npy;
 pub mod runs;
 pub mod shard;
+pub mod text;
+pub mod text_dist;
 
 pub use elems::FileType;
 pub use error::IoError;
