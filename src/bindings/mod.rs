@@ -35,6 +35,7 @@ pub mod shape_api;
 pub mod sort_select;
 pub mod spmd;
 pub mod stdlib;
+pub mod text;
 
 /// Makes the words Rhai reserves (for no feature of its own) that the API uses as names
 /// ordinary identifiers: `new` (`dd::new(..)`) and `var` (the variance, `a.var()`).

@@ -7,17 +7,17 @@
 //! `r > 0` begins after the first newline at or past its range's start), so each line
 //! is parsed by exactly one engine, and an engine whose range holds no line start has
 //! no rows. Each engine reads only its lines (positioned reads) and parses them with
-//! [`text::parse`]. One allgather of the engines' line and row counts turns local line
+//! [`text::parse`](super::parse()). One allgather of the engines' line and row counts turns local line
 //! numbers into the file's and checks that all engines found the same number of
 //! columns; the first bad line in the file is every engine's error. The rows are then
 //! moved to the standard block distribution.
 
-use super::dist::{agree, on_root};
-use super::error::IoError;
-use super::file;
-use super::text::{self, fields_reason, LineError, ReadOpts};
+use super::{fields_reason, LineError, ReadOpts};
 use crate::distarray::sort::{block_rows_from_pieces, gather_ints};
 use crate::distarray::{Comm, DaError, DistArray};
+use crate::io::dist::{agree, on_root};
+use crate::io::error::IoError;
+use crate::io::{file, text};
 use crate::protocol::Value;
 use std::fs::File;
 
