@@ -85,9 +85,11 @@ pub fn block_rows_from_pieces<T: Stored>(
     for r in (0..p).filter(|&r| overlap(r, me).is_some()) {
         if r == me {
             let (s, e) = own.expect("own overlap");
-            let whole = piece.take().expect("once");
-            if out.is_empty() && s == 0 && e == whole.len() {
-                out = whole; // moved, not copied
+            let mut whole = piece.take().expect("once");
+            if out.is_empty() && s == 0 {
+                // A prefix (or all) of the piece: moved, not copied.
+                whole.truncate(e);
+                out = whole;
                 out.reserve(want - e);
             } else {
                 out.reserve(want - out.len());

@@ -207,7 +207,12 @@ pub fn parse(chunk: &[u8], opts: &ReadOpts) -> Parsed {
                 }
                 let line = rec.position().map_or(0, |p| p.line() as usize);
                 let mut fs = reuse(std::mem::take(&mut spare));
-                for f in rec.iter() {
+                // Most records hold no comment: one search of the record's bytes.
+                let plain = comment_char.is_some_and(|c| !rec.as_slice().contains(&c));
+                if plain {
+                    fs.extend(rec.iter());
+                }
+                for f in rec.iter().take(if plain { 0 } else { usize::MAX }) {
                     // A comment ends the row's data, inside a field or at its start.
                     let cut = match comment_char {
                         Some(c) => f.iter().position(|&b| b == c),
