@@ -28,6 +28,7 @@
 //! - `shape_ops`: nd/da constructor parity, reshape order from any layout, refused input.
 //! - `io`: data files (.npy and more) against NumPy's own files, on every distribution; bad input.
 //! - `io_more`: .npz archives, raw binary and DistDicts as JSON Lines; round trips, bad input, full disk.
+//! - `io_text`: loadtxt/savetxt against NumPy's files and bytes, da::loadtxt round trips, bad lines.
 //! - `numpy_equiv`: the NumPy equivalence table (tests/data/numpy_equiv, its generator in
 //!   tests/fixtures) on NdArrays and on DistArrays in every layout.
 //! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
@@ -56,6 +57,7 @@ mod inprocess;
 mod interrupt;
 mod io;
 mod io_more;
+mod io_text;
 mod kernel;
 mod linalg;
 mod linalg_dist;

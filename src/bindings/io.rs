@@ -1,7 +1,8 @@
 //! The Rhai side of data files: `.npy` (`da::load`, `da::save`, `a.save`, `nd::load`,
 //! `nd::save`, `x.save`), `.npz` (`nd::load_npz`, `nd::save_npz`, `da::load_npz`) and
 //! raw binary (`da::fromfile`, `nd::fromfile`, `a.tofile`, `x.tofile`). Each function
-//! converts its arguments and calls `crate::io`.
+//! converts its arguments and calls `crate::io`. Text files (`loadtxt`, `savetxt`) are
+//! in `bindings::text`, registered from here.
 //!
 //! ```rhai
 //! let a = da::load("field.npy", #{dist: ["b", "c"]});   // each engine reads its shard
@@ -83,7 +84,13 @@ fn raw_spec(ctx: &NativeCallContext, path: &str, dtype: &str, shape: &Dynamic, m
 
 /// The options map of `what` (empty when none was given), refusing keys not in
 /// `allowed`; `example` shows a map in the message for a value that is not one.
-fn option_map(ctx: &NativeCallContext, what: &str, o: Option<&Dynamic>, example: &str, allowed: &[&str]) -> Res<Map> {
+pub(super) fn option_map(
+    ctx: &NativeCallContext,
+    what: &str,
+    o: Option<&Dynamic>,
+    example: &str,
+    allowed: &[&str],
+) -> Res<Map> {
     let map = match o {
         None => return Ok(Map::new()),
         Some(v) => v.read_lock::<Map>().map(|m| m.clone()).ok_or_else(|| {
@@ -188,6 +195,7 @@ fn nd_save(ctx: &NativeCallContext, path: &str, a: &NdArray) -> Res<()> {
 
 /// Adds the file functions of module `da` (engines).
 pub fn add_da(m: &mut Module, state: &St) {
+    super::text::add_da(m, state);
     let st = state.clone();
     m.set_native_fn("load", move |ctx: NativeCallContext, path: &str| da_load(&st, &ctx, path, None));
     let st = state.clone();
@@ -225,6 +233,7 @@ pub fn register_da(engine: &mut Engine, state: &St) {
 
 /// Adds the file functions of module `nd` (console and engines).
 pub fn add_nd(m: &mut Module) {
+    super::text::add_nd(m);
     m.set_native_fn("load", |ctx: NativeCallContext, path: &str| nd_load(&ctx, path));
     m.set_native_fn("save", |ctx: NativeCallContext, path: &str, a: NdArray| nd_save(&ctx, path, &a));
     m.set_native_fn("fromfile", |ctx: NativeCallContext, path: &str, dtype: &str, shape: Dynamic| {

@@ -36,6 +36,7 @@ pub mod signatures;
 pub mod sort_select;
 pub mod spmd;
 pub mod stdlib;
+pub mod text;
 
 /// Makes the words Rhai reserves (for no feature of its own) that the API uses as names
 /// ordinary identifiers: `new` (`dd::new(..)`) and `var` (the variance, `a.var()`).

@@ -40,8 +40,23 @@ pub fn block_from_pieces<T: Stored>(
     op: &str,
     piece: Vec<T>,
 ) -> Result<DistArray, DaError> {
+    block_rows_from_pieces(comm, like.group().to_vec(), op, piece, &[])
+}
+
+/// The engines' `piece`s of whole rows of shape `row` (row-major; none: 1-d), which
+/// follow each other in rank order, as one array over `group` block-distributed by rows
+/// (shards within one row of each other in size).
+pub fn block_rows_from_pieces<T: Stored>(
+    comm: &mut dyn Comm,
+    group: Vec<usize>,
+    op: &str,
+    piece: Vec<T>,
+    row: &[usize],
+) -> Result<DistArray, DaError> {
     let (me, p) = (comm.rank(), comm.size());
-    let lens = gather_ints(comm, op, &[piece.len() as i64])?;
+    let w: usize = row.iter().product();
+    let rows_of = |n: usize| n.checked_div(w).unwrap_or(0);
+    let lens = gather_ints(comm, op, &[rows_of(piece.len()) as i64])?;
     let lens: Vec<usize> = lens.iter().map(|l| l[0] as usize).collect();
     let total: usize = lens.iter().sum();
     let starts: Vec<usize> = lens.iter().scan(0, |s, &l| Some(std::mem::replace(s, *s + l))).collect();
@@ -55,40 +70,49 @@ pub fn block_from_pieces<T: Stored>(
     for d in 0..p {
         if let Some((s, e)) = overlap(me, d) {
             if d == me {
-                own = Some((s, e));
+                own = Some((s * w, e * w));
             } else {
-                sends.push((d, value_of(piece[s..e].to_vec())));
+                sends.push((d, value_of(piece[s * w..e * w].to_vec())));
             }
         }
     }
     let from: Vec<usize> = (0..p).filter(|&r| r != me && overlap(r, me).is_some()).collect();
     let mut got = comm.exchange(op, sends, &from)?.into_iter();
     let (bs, be) = block_range(total, p, me);
+    let want = (be - bs) * w;
     let mut out: Vec<T> = Vec::new();
     let mut piece = Some(piece);
     for r in (0..p).filter(|&r| overlap(r, me).is_some()) {
         if r == me {
             let (s, e) = own.expect("own overlap");
-            let whole = piece.take().expect("once");
-            if out.is_empty() && s == 0 && e == whole.len() {
-                out = whole; // moved, not copied
-                out.reserve(be - bs - e);
+            let mut whole = piece.take().expect("once");
+            if out.is_empty() && s == 0 {
+                // A prefix (or all) of the piece: moved, not copied.
+                whole.truncate(e);
+                out = whole;
+                out.reserve(want - e);
             } else {
-                out.reserve(be - bs - out.len());
+                out.reserve(want - out.len());
                 out.extend_from_slice(&whole[s..e]);
             }
         } else {
             let v = elems_of::<T>(got.next().expect("one per sender"), r, op)?;
             if out.is_empty() {
                 out = v;
-                out.reserve(be - bs - out.len());
+                out.reserve(want - out.len());
             } else {
                 out.extend_from_slice(&v);
             }
         }
     }
-    let dist = Distribution::new(&[total], &[AxisDist::Block], p)?;
-    Ok(DistArray::from_shard(dist, like.group().to_vec(), me, NdArray::from_vec(&[be - bs], out)))
+    let mut shape = vec![total];
+    shape.extend_from_slice(row);
+    let mut dists = vec![AxisDist::NotDistributed; shape.len()];
+    dists[0] = AxisDist::Block;
+    let dist = Distribution::new(&shape, &dists, p)?;
+    let mut local = shape.clone();
+    local[0] = be - bs;
+    Ok(DistArray::from_shard(dist, group, me, NdArray::from_vec(&local, out)))
 }
 
 /// Every engine's `v` (small integers), in rank order.

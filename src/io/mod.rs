@@ -25,6 +25,9 @@
 //! - `dist` — the collective operations: `load`/`save` of a DistArray (one engine
 //!   checks the header and every engine gets the same verdict; every engine reads or
 //!   writes only its own part; one engine renames after all have written).
+//! - `text` — numeric text (`loadtxt`/`savetxt`): parsing with the `csv` crate,
+//!   NumPy's result shapes, printf formats, and `da::loadtxt`'s parallel parse of one
+//!   byte range per engine.
 //! - `local` — whole NdArrays: `.npy` and raw binary files read and written by one
 //!   process (the console, or one engine).
 //!
@@ -46,6 +49,7 @@ pub mod npz;
 pub mod raw;
 pub mod runs;
 pub mod shard;
+pub mod text;
 
 pub use elems::FileType;
 pub use error::IoError;
