@@ -21,6 +21,7 @@
 //! - [`io`]: data files (`load`, `save`, ... in `da` and `nd`).
 
 pub mod array_ops;
+pub mod bsp;
 pub mod compare;
 pub mod convert;
 pub mod da;

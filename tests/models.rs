@@ -1,0 +1,92 @@
+//! Models of parallelism: `bsp::` supersteps (in SPMD code and driven by `bsp::run`) and
+//! `mr::run`, each answer checked against a serial computation in the same script, and
+//! bad callbacks named before anything runs. One script run per cluster and model.
+
+use crate::util::{clusters, script};
+
+#[test]
+fn bsp_supersteps_deliver_in_rank_order_and_run_stops_when_all_halt() {
+    for on in clusters() {
+        let code = r#"
+let n = engines().len();
+// SPMD: each engine sends its rank to the next engine and twice to itself.
+let got = px(`
+    bsp::send((rank() + 1) % size(), rank());
+    bsp::send(rank(), [rank(), "self", 1]);
+    bsp::send(rank(), [rank(), "self", 2]);
+    let first = bsp::step();
+    let m = bsp::superstep();
+    if m != bsp::messages() { throw "messages() differs from what superstep() returned" }
+    let empty = bsp::superstep();
+    [first, bsp::step(), m, empty]
+`);
+for r in 0..n {
+    let prev = (r + n - 1) % n;
+    let mine = [[r, "self", 1], [r, "self", 2]];
+    // Ordered by sending engine, then by send order.
+    let want = if n == 1 { [0, [0, "self", 1], [0, "self", 2]] }
+               else if prev < r { [prev] + mine } else { mine + [prev] };
+    if got[r] != [0, 2, want, []] { throw `engine ${r}: ${got[r]}, expected ${[0, 2, want, []]}` }
+}
+
+// bsp::run: every engine passes a token around the ring, adding its rank, for n laps;
+// engine 0 halts when the token has made them all; the others halt after each step.
+fn lap(state, messages) {
+    if bsp::step() == 0 && rank() == 0 { bsp::send(1 % size(), [state.laps * size() - 1, 0]); }
+    for m in messages {
+        let left = m[0]; let sum = m[1] + rank();
+        if left > 0 { bsp::send((rank() + 1) % size(), [left - 1, sum]); } else { state.total = sum; }
+    }
+    #{state: state, halt: true}
+}
+let r = bsp::run(lap, #{laps: 3, total: -1});
+let serial = 0;
+for i in 0..(3 * n) { serial += (i + 1) % n; }
+let totals = r.states.filter(|s| s.total >= 0);
+if !r.halted || totals.len() != 1 || totals[0].total != serial { throw `ring: ${r}, serial ${serial}` }
+if r.steps != 3 * n + 1 { throw `ring took ${r.steps} supersteps, expected ${3 * n + 1}` }
+
+// max_steps ends a run that never halts.
+let r = bsp::run(|s, m| #{state: s + m.len(), halt: false}, 0, #{max_steps: 4});
+let zeros = []; zeros.pad(n, 0);
+if r.halted || r.steps != 4 || r.states != zeros { throw `max_steps: ${r}` }
+
+// Bad callbacks and options, named before anything runs; the session goes on.
+fn one(s) { s }
+for c in [
+    [|| bsp::run(one, 0), "bsp::run: the step function 'one' takes 1 parameter(s), but it is called as step_fn(state, messages)"],
+    [|| bsp::run(|s| s, 0), "the closure takes 1 parameter(s)"],
+    [|| bsp::run("nope", 0), "bsp::run: the step function 'nope' is not a function defined at the console"],
+    [|| bsp::run(42, 0), "expected a function"],
+    [|| bsp::run(lap, 0, #{max_step: 3}), "bsp::run: unknown option 'max_step' (options: max_steps)"],
+    [|| bsp::run(lap, 0, #{max_steps: 0}), "max_steps must be an integer of at least 1, not 0"],
+    [|| bsp::run(|s, m| s, 0), "the step function must return #{state: s, halt: true or false}; in superstep 0 it returned a value of type 'i64'"],
+    [|| bsp::run(|s, m| #{state: s}, 0), "a map without 'halt'"],
+    [|| bsp::run(|s, m| { bsp::send(size(), 1); #{state: s, halt: true} }, 0), `bsp::send: engine ${n} does not exist`],
+] {
+    let attempt = c[0]; let want = c[1];
+    let msg = "";
+    try { attempt.call(); } catch (e) { msg = `${e}`; }
+    if !msg.contains(want) { throw `expected '${want}' in: ${msg}` }
+}
+// An error inside the step function: engine, line and column, as px reports them.
+fn bad(s, m) {
+    let x = s.missing.field;
+    #{state: s, halt: true}
+}
+let msg = "";
+try { bsp::run(bad, #{}); } catch (e) { msg = `${e}`; }
+// (the line is the script's: console functions keep their positions on the engines)
+if !msg.contains("in bad (line 65, column 23)") || !msg.contains("[0") || !msg.contains("Unknown property 'field'") { throw `step function error: ${msg}` }
+// A superstep some engines skip fails instead of hanging.
+if n > 1 {
+    let msg = "";
+    try { px("if rank() == 0 { bsp::superstep() }"); } catch (e) { msg = `${e}`; }
+    if !msg.contains("finished this request without joining it") { throw `skipped superstep: ${msg}` }
+}
+print("ok");
+"#;
+        let r = script(on, code);
+        assert_eq!(r.stdout, "ok\n", "{on:?}\n{}", r.stderr);
+    }
+}
