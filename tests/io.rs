@@ -201,10 +201,12 @@ fn saves_are_the_bytes_numpy_writes() {
     }
 }
 
-#[test]
-fn round_trips_between_distributions_are_exact() {
-    let code = r#"
-        let engines = px("1").len();
+/// Rhai: for every dtype and each pair of layouts `from[k]` → `to[k]`, the engines make
+/// a 37×23 array `a` of that dtype in layout `from[k]` and run `body`, which writes it
+/// and reads it back (it may use `${dtype}`, `${from[k]}`, `${to[k]}`) and returns
+/// `[b.dtype, b.dist, checks...]`: the dtype and layout read, then booleans.
+pub fn across_layouts(body: &str) -> String {
+    const LOOP: &str = r#"
         let from = [["b", "n"], ["c", "b"], ["bc:3", "c"], ["n", "bc:4"]];
         let to = [["c", "n"], ["b", "b"], ["n", "c"], ["bc:2", "bc:5"]];
         for dtype in ["f64", "f32", "i64", "i32", "bool", "c128"] {
@@ -213,20 +215,31 @@ fn round_trips_between_distributions_are_exact() {
                     let a = da::random([37, 23], #{dist: ${from[k]}, seed: 7});
                     let a = if "${dtype}" == "bool" { a > 0.5 } else if "${dtype}" == "c128" {
                         a.astype("c128") * (a + 1.0) } else { (a * 1000.0 - 500.0).astype("${dtype}") };
-                    a.save("t.npy");
-                    let b = da::load("t.npy", #{dist: ${to[k]}});
-                    [b.dtype, b.dist, (b == a).all()]
+                    BODY
                 `);
-                for x in r { if x[0] != dtype || x[1] != to[k] || !x[2] { throw `${dtype} ${from[k]} -> ${to[k]}: ${x}` } }
+                for x in r {
+                    if x[0] != dtype || x[1] != to[k] || !x.extract(2).all(|c| c) { throw `${dtype} ${from[k]} -> ${to[k]}: ${x}` }
+                }
             }
         }
+    "#;
+    LOOP.replace("BODY", body)
+}
+
+#[test]
+fn round_trips_between_distributions_are_exact() {
+    let code = across_layouts(
+        r#"a.save("t.npy");
+                    let b = da::load("t.npy", #{dist: ${to[k]}});
+                    [b.dtype, b.dist, (b == a).all()]"#,
+    ) + r#"
         // The same file at the console.
         px(`let big = da::random([1000, 7], #{dist: ["c", "n"], seed: 3}); big.save("big.npy");`);
         if (nd::load("big.npy") != gather("big")).any() { throw "console differs" }
         print("ok");
     "#;
     for on in clusters() {
-        passes_on(on, code);
+        passes_on(on, &code);
     }
 }
 
@@ -312,27 +325,7 @@ fn a_failed_save_leaves_the_old_file_intact() {
             if (nd::load("keep.npy") != nd::arange(10)).any() || (nd::load("keep_nd.npy") != nd::arange(3)).any() { throw "changed" }
             print("ok");
         "#;
-        let code = format!("const FIX = \"\";\n{code}");
-        std::fs::write(dir.join("script.rhai"), code).unwrap();
-        let bin = crate::util::binary();
-        // The limit on pshell's processes only (mpirun's own files are not limited).
-        let limited = format!("sh -c 'ulimit -f 256; exec {} \"$@\"' pshell", bin.display());
-        let launch = match on {
-            On::Threads(n) => format!("{limited} -n {n} script.rhai"),
-            On::Mpi(n) => format!("mpirun --oversubscribe -n {} {limited} script.rhai", n + 1),
-        };
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&launch)
-            .current_dir(&dir)
-            .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-            .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-            .env("NO_COLOR", "1")
-            // Open MPI's shared-memory transport backs its segments with files, which
-            // the limit would cut: the ranks talk over TCP for this test.
-            .env("OMPI_MCA_btl", "self,tcp")
-            .output()
-            .unwrap();
+        let out = run_limited(on, &dir, code);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success() && stdout.contains("ok"),
@@ -343,4 +336,30 @@ fn a_failed_save_leaves_the_old_file_intact() {
             std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         assert!(names.iter().all(|n| !n.contains(".tmp")), "temporaries left: {names:?}");
     }
+}
+
+/// Runs console script `code` in `dir` on `on` with pshell's processes limited to
+/// 256 KiB files (`ulimit -f 256`), as on a nearly full disk.
+pub fn run_limited(on: On, dir: &Path, code: &str) -> std::process::Output {
+    let code = format!("const FIX = \"{}\";\n{code}", fixtures().display());
+    std::fs::write(dir.join("script.rhai"), code).unwrap();
+    let bin = crate::util::binary();
+    // The limit on pshell's processes only (mpirun's own files are not limited).
+    let limited = format!("sh -c 'ulimit -f 256; exec {} \"$@\"' pshell", bin.display());
+    let launch = match on {
+        On::Threads(n) => format!("{limited} -n {n} script.rhai"),
+        On::Mpi(n) => format!("mpirun --oversubscribe -n {} {limited} script.rhai", n + 1),
+    };
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&launch)
+        .current_dir(dir)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("NO_COLOR", "1")
+        // Open MPI's shared-memory transport backs its segments with files, which
+        // the limit would cut: the ranks talk over TCP for this test.
+        .env("OMPI_MCA_btl", "self,tcp")
+        .output()
+        .unwrap()
 }

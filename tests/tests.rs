@@ -27,6 +27,7 @@
 //! - `farm`: map, lb_map, submit, wait_all.
 //! - `shape_ops`: nd/da constructor parity, reshape order from any layout, refused input.
 //! - `io`: data files (.npy and more) against NumPy's own files, on every distribution; bad input.
+//! - `io_more`: .npz archives, raw binary and DistDicts as JSON Lines; round trips, bad input, full disk.
 //! - `numpy_equiv`: the NumPy equivalence table (tests/data/numpy_equiv, its generator in
 //!   tests/fixtures) on NdArrays and on DistArrays in every layout.
 //! - `loss`: engines that die: threads (in process) and MPI (a rank killed).
@@ -54,6 +55,7 @@ mod images;
 mod inprocess;
 mod interrupt;
 mod io;
+mod io_more;
 mod kernel;
 mod linalg;
 mod linalg_dist;

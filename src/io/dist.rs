@@ -11,12 +11,20 @@
 //!   the header and sets the length; every engine writes its shard at its offsets; once
 //!   all have written (agreed by an allgather), rank 0 renames the temporary over the
 //!   target, or removes it if anyone failed.
+//! - **fromfile / tofile**: the same, for raw binary: rank 0 checks the file's size
+//!   against the dtype and shape asked for, and `tofile` writes no header.
+//! - **load_npz**: rank 0 opens the archive and finds the member. A stored member is
+//!   read like a `.npy` file, at its offset inside the archive: each engine its shard.
+//!   A deflated member cannot be read from the middle, so rank 0 inflates it whole
+//!   and the array is then redistributed from rank 0 to the layout asked for.
 
 use super::elems::FileType;
 use super::error::IoError;
 use super::file::{self, Atomic};
 use super::local::{open_npy, read_shard, widening_note, write_shard};
 use super::npy::Header;
+use super::npz::{Archive, Member};
+use super::raw::RawSpec;
 use super::shard::{Source, Target};
 use crate::distarray::{exchange, AxisDist, Comm, DaError, DistArray, Distribution};
 use crate::nd::NdArray;
@@ -122,6 +130,86 @@ pub fn load(comm: &mut dyn Comm, path: &str, layout: &Layout) -> Result<(DistArr
         .ok_or_else(|| DaError::Comm("load: engine 0 sent a header that does not parse".into()))?;
     let a = read_into(comm, path, &h, layout)?;
     Ok((a, widening_note(path, h.ftype)))
+}
+
+/// `da::fromfile`: a raw binary file as `spec` says it is.
+pub fn fromfile(comm: &mut dyn Comm, path: &str, spec: &RawSpec, layout: &Layout) -> Result<DistArray, DaError> {
+    let h = on_root(comm, "fromfile: size", || spec.check(path).map(|(_, h)| h), header_value, header_of)?
+        .ok_or_else(|| DaError::Comm("fromfile: engine 0 sent a header that does not parse".into()))?;
+    read_into(comm, path, &h, layout)
+}
+
+/// `a.tofile(path)`: the elements alone, C order, little-endian.
+pub fn tofile(comm: &mut dyn Comm, path: &str, a: &DistArray) -> Result<(), DaError> {
+    write_from(comm, path, &[], a)
+}
+
+/// `da::load_npz`: member `name` of a `.npz` archive; the note says when widened.
+pub fn load_npz(
+    comm: &mut dyn Comm,
+    path: &str,
+    name: &str,
+    layout: &Layout,
+) -> Result<(DistArray, Option<String>), DaError> {
+    // Rank 0: the member's header (stored: with its offset in the archive), and for a
+    // deflated member its inflated bytes, kept here.
+    let mut inflated = None;
+    let find = || -> Result<(bool, Header, String), IoError> {
+        let mut archive = Archive::open(path)?;
+        let i = archive.index(name)?;
+        let label = archive.label(i);
+        match archive.member(i)? {
+            Member::Stored(h) => Ok((true, h, label)),
+            Member::Deflated(i) => {
+                let (h, bytes) = archive.inflate(i)?;
+                inflated = Some(bytes);
+                Ok((false, h, label))
+            }
+        }
+    };
+    let to = |(stored, h, label): &(bool, Header, String)| {
+        Value::Array(vec![Value::Bool(*stored), header_value(h), Value::Str(label.clone())])
+    };
+    let from = |v: Value| match v {
+        Value::Array(v) => match <[Value; 3]>::try_from(v) {
+            Ok([Value::Bool(s), h, Value::Str(l)]) => Some((s, header_of(h)?, l)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let (stored, h, label) = on_root(comm, "load_npz: member", find, to, from)?
+        .ok_or_else(|| DaError::Comm("load_npz: engine 0 sent a member that does not parse".into()))?;
+    let note = widening_note(&label, h.ftype);
+    if h.shape.is_empty() {
+        return Err(IoError::invalid(
+            &label,
+            "holds a single value (a 0-d array), which is not distributed: read it with nd::load_npz",
+        )
+        .into());
+    }
+    if stored {
+        return Ok((read_into(comm, path, &h, layout)?, note));
+    }
+    let shape: Vec<i64> = h.shape.iter().map(|&n| n as i64).collect();
+    let target = Distribution::from_user(&shape, layout.dist, layout.grid, comm.size())?;
+    crate::distarray::array::check_memory(comm, &target, h.ftype.dtype())?;
+    // All rows on rank 0 (one block of a block-cyclic axis), none elsewhere.
+    let mut dists = vec![AxisDist::NotDistributed; h.shape.len()];
+    dists[0] = AxisDist::BlockCyclic(h.shape[0].max(1));
+    let whole = Distribution::new(&h.shape, &dists, comm.size())?;
+    let rank = comm.rank();
+    let mine = match inflated.take() {
+        Some(bytes) => super::local::from_bytes(&label, &bytes, &h),
+        None => NdArray::zeros(h.ftype.dtype(), &whole.local_shape(rank)?)
+            .map_err(|e| IoError::invalid(&label, e.to_string())),
+    };
+    let (shard, mine) = match mine {
+        Ok(a) => (Some(a), Ok(())),
+        Err(e) => (None, Err(e.to_string())),
+    };
+    agree(comm, "load_npz: inflate", mine)?;
+    let on_0 = DistArray::from_shard(whole, comm.group().to_vec(), rank, shard.expect("agreed"));
+    Ok((exchange::redistribute(comm, &on_0, target)?, note))
 }
 
 /// Whether `dist`'s shards are whole rows long enough to write as they are.

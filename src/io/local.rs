@@ -1,10 +1,13 @@
 //! Whole arrays read and written by one process (the console, or one engine):
-//! `.npy` files and raw binary, through the same runs as a shard of one engine.
+//! `.npy` files, raw binary and the bytes of an inflated `.npz` member, through the
+//! same runs as a shard of one engine.
 
 use super::elems::{FileType, Raw};
 use super::error::IoError;
 use super::file::{self, Atomic};
 use super::npy::{self, Header};
+use super::raw::RawSpec;
+use super::runs::for_each_run;
 use super::shard::{self, Source, Target};
 use crate::dispatch_dtype;
 use crate::distarray::{AxisDist, Distribution};
@@ -84,6 +87,39 @@ pub fn read_whole(
         return a.reshape(&[]).map_err(|e| IoError::invalid(path, e.to_string()));
     }
     Ok(a)
+}
+
+/// A whole array from the bytes of a `.npy` file in memory (`h` its parsed header,
+/// the bytes checked to hold the data).
+pub fn from_bytes(path: &str, bytes: &[u8], h: &Header) -> Result<NdArray, IoError> {
+    let dist = whole(&h.shape)?;
+    let data = &bytes[h.data_offset as usize..];
+    let n = h.size() as usize;
+    store::check_memory((n * h.ftype.dtype().size()) as u64).map_err(|e| IoError::invalid(path, e.to_string()))?;
+    fn typed<T: Raw>(data: &[u8], h: &Header, dist: &Distribution, n: usize) -> NdArray {
+        let mut v = store::zeroed::<T>(n);
+        let es = h.ftype.size as u64;
+        for_each_run(dist, 0, h.fortran, |r| {
+            super::elems::decode(h.ftype, &data[(r.file * es) as usize..], (r.step * es) as usize, &mut v, r.at)
+        });
+        NdArray::from_vec(dist.shape(), v)
+    }
+    let a = dispatch_dtype!(h.ftype.dtype(), T => typed::<T>(data, h, &dist, n));
+    if h.shape.is_empty() {
+        return a.reshape(&[]).map_err(|e| IoError::invalid(path, e.to_string()));
+    }
+    Ok(a)
+}
+
+/// `nd::fromfile`: a raw binary file as `spec` says it is.
+pub fn fromfile(path: &str, spec: &RawSpec) -> Result<NdArray, IoError> {
+    let (f, h) = spec.check(path)?;
+    read_whole(path, &f, h.ftype, &h.shape, h.data_offset, h.fortran)
+}
+
+/// `x.tofile(path)`: the elements alone, C order, little-endian (atomically).
+pub fn tofile(path: &str, a: &NdArray) -> Result<(), IoError> {
+    write_atomic(path, &[], a)
 }
 
 /// Reads a `.npy` file; the note says when its elements were widened.

@@ -18,6 +18,10 @@
 //!   temporary name and renamed over the target only when complete.
 //! - `shard` — reading and writing one shard's runs, coalescing small runs into
 //!   bounded span reads and big native runs straight into the shard's memory.
+//! - `raw` — raw binary ([`raw::RawSpec`]: dtype, shape, offset, order), checked
+//!   against the file's size and described as a header for the `.npy` readers.
+//! - `npz` — `.npz` archives through the `zip` crate: stored members read in place,
+//!   deflated ones inflated; writing members with NumPy's exact `.npy` bytes.
 //! - `dist` — the collective operations: `load`/`save` of a DistArray (one engine
 //!   checks the header and every engine gets the same verdict; every engine reads or
 //!   writes only its own part; one engine renames after all have written).
@@ -38,6 +42,8 @@ pub mod error;
 pub mod file;
 pub mod local;
 pub mod npy;
+pub mod npz;
+pub mod raw;
 pub mod runs;
 pub mod shard;
 
