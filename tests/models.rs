@@ -78,11 +78,54 @@ let msg = "";
 try { bsp::run(bad, #{}); } catch (e) { msg = `${e}`; }
 // (the line is the script's: console functions keep their positions on the engines)
 if !msg.contains("in bad (line 65, column 23)") || !msg.contains("[0") || !msg.contains("Unknown property 'field'") { throw `step function error: ${msg}` }
-// A superstep some engines skip fails instead of hanging.
+// A superstep some engines skip fails instead of hanging, and what it sent is never read
+// by a later superstep; a superstep where others call barrier() is a disagreement.
 if n > 1 {
     let msg = "";
-    try { px("if rank() == 0 { bsp::superstep() }"); } catch (e) { msg = `${e}`; }
-    if !msg.contains("finished this request without joining it") { throw `skipped superstep: ${msg}` }
+    try { px("if rank() == 0 { bsp::send(1, 99); bsp::superstep() }"); } catch (e) { msg = `${e}`; }
+    if !msg.contains("bsp::superstep(): engine 1 finished this request without joining it") { throw `skipped superstep: ${msg}` }
+    let later = px("bsp::superstep()");
+    if later.filter(|m| m != []).len() != 0 { throw `a later superstep read a stale batch: ${later}` }
+    let msg = "";
+    try { px("if rank() == 0 { barrier() } else { bsp::superstep() }"); } catch (e) { msg = `${e}`; }
+    if !msg.contains("engines disagree") || !msg.contains("barrier()") || !msg.contains("bsp::superstep()") { throw `barrier against superstep: ${msg}` }
+    // Waiting in a superstep ends on an interrupt; the engines stay usable.
+    let r = px_async("if rank() == 0 { bsp::superstep() } else { sleep(1000) }");
+    sleep(0.2);
+    if r.ready() { throw "a superstep without its peers ended by itself" }
+    interrupt();
+    if !r.wait(20.0) { throw "a superstep was not interrupted" }
+    let msg = "";
+    try { r.get(); } catch (e) { msg = `${e}`; }
+    if !msg.contains("Interrupted") { throw `interrupted superstep: ${msg}` }
+}
+// send()/recv() mail and supersteps do not mix.
+let got = px(`
+    send(rank(), (rank() + 1) % size());
+    bsp::send((rank() + 1) % size(), "bsp");
+    let m = bsp::superstep();
+    [recv((rank() + size() - 1) % size()), m]
+`);
+for r in 0..n { if got[r] != [(r + n - 1) % n, ["bsp"]] { throw `mail and supersteps mixed on ${r}: ${got[r]}` } }
+// Big values: 100000 numbers to the next engine and to itself, in one superstep.
+let got = px(`
+    let big = []; big.pad(100000, 0.5); big[0] = rank() * 1.0;
+    bsp::send((rank() + 1) % size(), big);
+    bsp::send(rank(), [big.len(), big]);
+    let m = bsp::superstep();
+    let first = m.filter(|x| type_of(x) == "array" && x.len() == 100000);
+    let second = m.filter(|x| x.len() == 2);
+    [first.len(), first[0][0], first[0][99999], second[0][0], second[0][1][0]]
+`);
+for r in 0..n {
+    let want = [1, ((r + n - 1) % n) * 1.0, 0.5, 100000, r * 1.0];
+    if got[r] != want { throw `big messages on ${r}: ${got[r]}, expected ${want}` }
+}
+// Ranks out of range, in SPMD code as in a step function.
+for d in [-1, n] {
+    let msg = "";
+    try { px(`bsp::send(${d}, 1)`); } catch (e) { msg = `${e}`; }
+    if !msg.contains(`bsp::send: engine ${d} does not exist (engines are 0-${n - 1})`) || !msg.contains("line 1, column") { throw `send to ${d}: ${msg}` }
 }
 print("ok");
 "#;
