@@ -133,3 +133,40 @@ print("ok");
         assert_eq!(r.stdout, "ok\n", "{on:?}\n{}", r.stderr);
     }
 }
+
+#[test]
+fn mapreduce_counts_words_as_a_serial_count_does() {
+    for on in clusters() {
+        let code = r#"
+let lines = ["a b a", "c b a", "", "d", "a"];
+fn words(line) { let out = []; for w in line.split(" ") { if w != "" { out.push([w, 1]); } } out }
+fn total(k, vs) { let s = 0; for v in vs { s += v; } s }
+let serial = #{};
+for l in lines { for w in l.split(" ") { if w != "" { serial[w] = (serial[w] ?? 0) + 1; } } }
+// Fewer inputs than engines on the bigger clusters; with and without the combiner.
+let r = mr::run(words, total, lines);
+if r != serial { throw `word count ${r}, serial ${serial}` }
+let r = mr::run(words, total, lines, #{combiner: true});
+if r != serial { throw `with combiner ${r}, serial ${serial}` }
+// Integer keys; values in engine then mapper order.
+let r = mr::run(|x| [[x % 3, x]], |k, vs| vs, [0, 1, 2, 3, 4, 5, 6]);
+if r != #{"0": [0, 3, 6], "1": [1, 4], "2": [2, 5]} { throw `groups ${r}` }
+if mr::run(words, total, []) != #{} { throw "empty inputs" }
+for c in [
+    [|| mr::run(|x| x, total, [1]), "the mapper must return an array of [key, value]; for item 0 it returned a value of type 'i64'"],
+    [|| mr::run(|x| [[[1], 2]], total, [1]), "a key of type 'array'"],
+    [|| mr::run(words, |k| k, lines), "mr::run: the reducer the closure takes 1 parameter(s)"],
+    [|| mr::run(words, total, 5), "mr::run: the inputs must be an array, not i64"],
+    [|| mr::run(words, total, lines, #{combine: true}), "unknown option 'combine' (options: combiner)"],
+] {
+    let attempt = c[0]; let want = c[1];
+    let msg = "";
+    try { attempt.call(); } catch (e) { msg = `${e}`; }
+    if !msg.contains(want) { throw `expected '${want}' in: ${msg}` }
+}
+print("ok");
+"#;
+        let r = script(on, code);
+        assert_eq!(r.stdout, "ok\n", "{on:?}\n{}", r.stderr);
+    }
+}

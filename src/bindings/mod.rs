@@ -30,6 +30,7 @@ pub mod distdict;
 pub mod fft;
 pub mod io;
 pub mod linalg;
+pub mod mr;
 pub mod nd;
 pub mod plot;
 pub mod shape_api;

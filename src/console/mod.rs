@@ -99,6 +99,7 @@ impl Console {
         crate::bindings::nd::register(&mut rhai);
         api::da::register(&mut rhai, &shared);
         api::bsp::register(&mut rhai, &shared);
+        api::mr::register(&mut rhai, &shared);
         Console { shared, plots, rhai, scope: Scope::new() }
     }
 

@@ -14,4 +14,5 @@ pub mod callback;
 pub mod da;
 pub mod data;
 pub mod farm;
+pub mod mr;
 pub mod px;
