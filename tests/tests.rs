@@ -63,6 +63,7 @@ mod linalg;
 mod linalg_dist;
 mod lists;
 mod loss;
+mod models;
 mod numpy_equiv;
 mod plot_render;
 mod plots;

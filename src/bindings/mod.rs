@@ -21,6 +21,7 @@
 //! - [`io`]: data files (`load`, `save`, ... in `da` and `nd`).
 
 pub mod array_ops;
+pub mod bsp;
 pub mod compare;
 pub mod convert;
 pub mod da;
@@ -29,6 +30,7 @@ pub mod distdict;
 pub mod fft;
 pub mod io;
 pub mod linalg;
+pub mod mr;
 pub mod nd;
 pub mod plot;
 pub mod shape_api;

@@ -98,6 +98,8 @@ impl Console {
         crate::bindings::plot::register_console(&mut rhai, &plots);
         crate::bindings::nd::register(&mut rhai);
         api::da::register(&mut rhai, &shared);
+        api::bsp::register(&mut rhai, &shared);
+        api::mr::register(&mut rhai, &shared);
         Console { shared, plots, rhai, scope: Scope::new() }
     }
 

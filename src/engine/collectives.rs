@@ -84,7 +84,13 @@ impl State {
             let msg = Message::Collective { request, seq, op, payload: Ok(contribution) };
             self.send_engine(root, msg)?;
             let payload = self.wait_for(|s| {
-                if let Some((_, payload)) = s.collective_mail.remove(&(request, seq, root)) {
+                if let Some((op, payload)) = s.collective_mail.remove(&(request, seq, root)) {
+                    // The root runs another operation (an exchange sends to everyone).
+                    if op != call {
+                        let why =
+                            format!("engines disagree: engine {} called {call} while engine {root} called {op}", s.id);
+                        return Some(Ok(Err(why)));
+                    }
                     return Some(Ok(payload));
                 }
                 s.peer_left(request, root)

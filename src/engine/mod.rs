@@ -11,6 +11,7 @@
 pub mod collectives;
 pub mod dicts;
 pub mod errors;
+pub mod exchange;
 pub mod group;
 pub mod reduce;
 pub mod state;

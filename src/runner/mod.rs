@@ -94,6 +94,8 @@ fn new_engine(state: &Rc<RefCell<State>>, config: EngineConfig) -> Engine {
         }
     });
     spmd::register(&mut rhai, state);
+    crate::bindings::bsp::register(&mut rhai, state);
+    crate::bindings::mr::register(&mut rhai, state);
     crate::bindings::plot::register_engine(&mut rhai, state);
     crate::bindings::distdict::register_engine(&mut rhai, state);
     stdlib::register(&mut rhai);

@@ -19,7 +19,7 @@ use std::rc::Rc;
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
 /// The travelling form of a function argument.
-fn function(ctx: &NativeCallContext, op: &str, f: &Dynamic) -> Res<Value> {
+pub(super) fn function(ctx: &NativeCallContext, op: &str, f: &Dynamic) -> Res<Value> {
     if let Some(name) = f.read_lock::<ImmutableString>() {
         let name = name.trim();
         if FnPtr::new(name).is_err() {

@@ -5,9 +5,14 @@
 //! - [`data`]: `push pull scatter gather`.
 //! - [`farm`]: `map lb_map submit wait_all`.
 //! - [`da`]: `gather`/`scatter` of DistArrays.
+//! - [`bsp`]: `bsp::run`, supersteps driven from the console.
+//! - [`callback`]: user functions of the models checked before they run.
 
 pub mod async_result;
+pub mod bsp;
+pub mod callback;
 pub mod da;
 pub mod data;
 pub mod farm;
+pub mod mr;
 pub mod px;
