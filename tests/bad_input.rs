@@ -104,6 +104,14 @@ const ROWS: &[(&str, &str)] = &[
     ("%nosuchmagic", "unknown magic %nosuchmagic; %help lists them"),
     ("%targets 99", "targets: engine 99 does not exist"),
     ("%run /nonexistent.rhai", "%run: cannot read '/nonexistent.rhai'"),
+    // Text files and the models of parallelism.
+    ("nd::loadtxt(\"/nonexistent/t.csv\")", "cannot open /nonexistent/t.csv"),
+    ("nd::savetxt(\"/tmp/q.txt\", nd::zeros([2]), #{fmt: 5})", "nd::savetxt: fmt must be a string, not i64"),
+    ("px(\"let t = da::loadtxt(\\\"/nonexistent/t.csv\\\")\")", "cannot open /nonexistent/t.csv"),
+    ("mr::run(1, 2, 3)", "mr::run: the mapper: expected a function"),
+    ("mr::run(|x| 5, |k, v| v, [1])", "the mapper must return an array of [key, value]"),
+    ("bsp::run(|s| s, 0)", "bsp::run: the step function (the closure) takes 1 parameter, but it is called as"),
+    ("px(\"bsp::send(99, 1)\")", "bsp::send: engine 99 does not exist"),
 ];
 
 #[test]

@@ -54,8 +54,8 @@ if r.halted || r.steps != 4 || r.states != zeros { throw `max_steps: ${r}` }
 // Bad callbacks and options, named before anything runs; the session goes on.
 fn one(s) { s }
 for c in [
-    [|| bsp::run(one, 0), "bsp::run: the step function 'one' takes 1 parameter(s), but it is called as step_fn(state, messages)"],
-    [|| bsp::run(|s| s, 0), "the closure takes 1 parameter(s)"],
+    [|| bsp::run(one, 0), "bsp::run: the step function ('one') takes 1 parameter, but it is called as step_fn(state, messages)"],
+    [|| bsp::run(|s| s, 0), "(the closure) takes 1 parameter,"],
     [|| bsp::run("nope", 0), "bsp::run: the step function 'nope' is not a function defined at the console"],
     [|| bsp::run(42, 0), "expected a function"],
     [|| bsp::run(lap, 0, #{max_step: 3}), "bsp::run: unknown option 'max_step' (options: max_steps)"],
@@ -155,7 +155,7 @@ if mr::run(words, total, []) != #{} { throw "empty inputs" }
 for c in [
     [|| mr::run(|x| x, total, [1]), "the mapper must return an array of [key, value]; for item 0 it returned a value of type 'i64'"],
     [|| mr::run(|x| [[[1], 2]], total, [1]), "a key of type 'array'"],
-    [|| mr::run(words, |k| k, lines), "mr::run: the reducer the closure takes 1 parameter(s)"],
+    [|| mr::run(words, |k| k, lines), "mr::run: the reducer (the closure) takes 1 parameter,"],
     [|| mr::run(words, total, 5), "mr::run: the inputs must be an array, not i64"],
     [|| mr::run(words, total, lines, #{combine: true}), "unknown option 'combine' (options: combiner)"],
 ] {

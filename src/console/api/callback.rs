@@ -41,7 +41,7 @@ pub fn callback(
         let plural = if params == 1 { "" } else { "s" };
         return Err(error(
             ctx,
-            format!("{op}: {role} {shown} takes {takes} parameter(s), but it is called as {form} ({params} argument{plural})"),
+            format!("{op}: {role} ({shown}) takes {takes} parameter{}, but it is called as {form} ({params} argument{plural})", if takes == "1" { "" } else { "s" }),
         ));
     }
     Ok(func)
