@@ -325,22 +325,14 @@ fn a_failed_save_leaves_the_old_file_intact() {
             if (nd::load("keep.npy") != nd::arange(10)).any() || (nd::load("keep_nd.npy") != nd::arange(3)).any() { throw "changed" }
             print("ok");
         "#;
-        let out = run_limited(on, &dir, code);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.contains("ok"),
-            "{on:?}:\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let names: Vec<String> =
-            std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-        assert!(names.iter().all(|n| !n.contains(".tmp")), "temporaries left: {names:?}");
+        run_limited(on, &dir, code);
     }
 }
 
 /// Runs console script `code` in `dir` on `on` with pshell's processes limited to
-/// 256 KiB files (`ulimit -f 256`), as on a nearly full disk.
-pub fn run_limited(on: On, dir: &Path, code: &str) -> std::process::Output {
+/// 256 KiB files (`ulimit -f 256`), as on a nearly full disk; the script must print
+/// "ok", and no temporary file may be left in `dir`.
+pub fn run_limited(on: On, dir: &Path, code: &str) {
     let code = format!("const FIX = \"{}\";\n{code}", fixtures().display());
     std::fs::write(dir.join("script.rhai"), code).unwrap();
     let bin = crate::util::binary();
@@ -350,7 +342,7 @@ pub fn run_limited(on: On, dir: &Path, code: &str) -> std::process::Output {
         On::Threads(n) => format!("{limited} -n {n} script.rhai"),
         On::Mpi(n) => format!("mpirun --oversubscribe -n {} {limited} script.rhai", n + 1),
     };
-    std::process::Command::new("sh")
+    let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(&launch)
         .current_dir(dir)
@@ -361,5 +353,16 @@ pub fn run_limited(on: On, dir: &Path, code: &str) -> std::process::Output {
         // the limit would cut: the ranks talk over TCP for this test.
         .env("OMPI_MCA_btl", "self,tcp")
         .output()
-        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stdout.contains("ok"), "{on:?}:\n{stdout}\n{stderr}");
+    leaves_no_temporaries(dir);
+}
+
+/// No `*.tmp*` file of an atomic save is left in `dir`.
+pub fn leaves_no_temporaries(dir: &Path) {
+    let names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.contains(".tmp")), "temporaries left: {names:?}");
 }

@@ -7,8 +7,8 @@
 //! file, the line in the file and the column, the same on every engine, and the session
 //! goes on.
 
+use crate::io::leaves_no_temporaries;
 use crate::io::run_in;
-use crate::io_more::leaves_no_temporaries;
 use crate::util::{clusters, tempdir, On};
 use std::path::{Path, PathBuf};
 

@@ -65,19 +65,7 @@ impl State {
                     return Some(Err(disagree(what, me, e, op)));
                 }
             }
-            for &e in &others {
-                if !s.collective_mail.contains_key(&(request, seq, e)) {
-                    return s.peer_left(request, e).map(|failed| {
-                        let how = if failed {
-                            "failed before joining it"
-                        } else {
-                            "finished this request without joining it"
-                        };
-                        Err(format!("{what}: engine {e} {how}"))
-                    });
-                }
-            }
-            Some(Ok(()))
+            s.collective_arrived(request, seq, &others, what)
         })?;
         let mut incoming = Vec::with_capacity(n);
         for src in 0..n {

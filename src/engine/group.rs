@@ -71,21 +71,7 @@ impl Comm for GroupComm<'_> {
             self.state.transport.send(Peer::Engine(e), msg).map_err(|err| DaError::Comm(format!("{op}: {err}")))?;
         }
         let waiting: Vec<usize> = from.iter().map(|&r| self.group[r]).filter(|&e| e != me).collect();
-        let waited = self.state.wait_for(|s| {
-            for &e in &waiting {
-                if !s.collective_mail.contains_key(&(request, seq, e)) {
-                    return s.peer_left(request, e).map(|failed| {
-                        let how = if failed {
-                            "failed before joining it"
-                        } else {
-                            "finished this request without joining it"
-                        };
-                        Err(format!("{op}: engine {e} {how}"))
-                    });
-                }
-            }
-            Some(Ok(()))
-        });
+        let waited = self.state.wait_for(|s| s.collective_arrived(request, seq, &waiting, op));
         match waited {
             Err(WaitError::Interrupted) => return Err(DaError::Interrupted),
             Err(WaitError::Failed(m)) => return Err(DaError::Comm(m)),

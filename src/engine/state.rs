@@ -180,6 +180,28 @@ impl State {
         self.peers_done.get(&request).and_then(|m| m.get(&engine).copied())
     }
 
+    /// The condition of a wait for the collective message `seq` of `request` from each of
+    /// `peers`: `Some(Ok(()))` once all arrived, an error naming a peer that left the request
+    /// without sending it, `None` while the wait goes on. `what` names the operation.
+    pub fn collective_arrived(
+        &self,
+        request: u64,
+        seq: u64,
+        peers: &[usize],
+        what: &str,
+    ) -> Option<Result<(), String>> {
+        for &e in peers {
+            if !self.collective_mail.contains_key(&(request, seq, e)) {
+                return self.peer_left(request, e).map(|failed| {
+                    let how =
+                        if failed { "failed before joining it" } else { "finished this request without joining it" };
+                    Err(format!("{what}: engine {e} {how}"))
+                });
+            }
+        }
+        Some(Ok(()))
+    }
+
     /// Forgets what belonged to requests up to `id`, which has just finished.
     pub fn finish(&mut self, id: u64) {
         self.last_finished = self.last_finished.max(id);
