@@ -199,6 +199,11 @@ fn redistribute_transpose_roll_slice_copy_and_elements() {
             let om = px("b.owner_map()")[0];
             if om[[2, 3]] != v[0][2] {{ throw "owner map and owner disagree" }}
         }}
+        // A 1-D array takes a plain integer index, as a[[i]].
+        for dist in ["b", "c", "bc:2"] {{
+            let w = px(`let e = da::arange(9, #{{dist: ["${{dist}}"]}}); e[4] = -1; [e[4], e[[4]], e[8]]`);
+            for x in w {{ if x != [-1, -1, 8] {{ throw `1-d element access (${{dist}}): ${{x}}` }} }}
+        }}
         print("ok");
         "#
     );
