@@ -43,6 +43,7 @@ pub mod dist;
 pub mod elems;
 pub mod error;
 pub mod file;
+pub mod jsonl;
 pub mod local;
 pub mod npy;
 pub mod npz;

@@ -26,7 +26,7 @@ const SCAN: usize = 64 << 10;
 
 /// The offset where the line holding byte `at - 1` ends (the next line's start), at
 /// most `len`.
-fn next_line_start(path: &str, f: &File, at: u64, len: u64) -> Result<u64, IoError> {
+pub(crate) fn next_line_start(path: &str, f: &File, at: u64, len: u64) -> Result<u64, IoError> {
     let mut pos = at.saturating_sub(1);
     let mut buf = vec![0; SCAN];
     while pos < len {
