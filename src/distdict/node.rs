@@ -91,6 +91,12 @@ impl Node {
         self.pushes.clear();
     }
 
+    /// Forgets dict `id` on this engine: its part and its name.
+    pub fn forget(&mut self, id: u64) {
+        self.store.forget(id);
+        self.registry.remove(id);
+    }
+
     /// The name of dict `id` for messages ("#id" if this engine does not know it).
     pub fn name_of(&self, id: u64) -> String {
         self.registry.name_of(id).map_or_else(|| format!("#{id:x}"), str::to_string)

@@ -44,6 +44,13 @@ impl Registry {
         self.by_name.insert(info.name.clone(), info);
     }
 
+    /// Forgets dict `id` (a dict whose collective creation failed after it was made).
+    pub fn remove(&mut self, id: u64) {
+        if let Some(name) = self.names.remove(&id) {
+            self.by_name.remove(&name);
+        }
+    }
+
     /// Every dict name, in order.
     pub fn names(&self) -> Vec<String> {
         self.by_name.keys().cloned().collect()

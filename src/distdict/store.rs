@@ -206,6 +206,13 @@ impl Store {
         self.shards.entry(id).or_default();
     }
 
+    /// Forgets dict `id`'s part (its keys and the part itself).
+    pub fn forget(&mut self, id: u64) {
+        if self.clear(id).is_ok() {
+            self.shards.remove(&id);
+        }
+    }
+
     /// Forgets every dict.
     pub fn clear_all(&mut self) {
         self.shards.clear();

@@ -23,6 +23,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, Map, Module, NativeCallContext};
 use std::cell::RefCell;
 use std::rc::Rc;
 
+mod file;
 mod methods;
 use methods::register_methods;
 
@@ -180,15 +181,15 @@ pub(super) fn write<S: Side>(side: &S, h: &Handle, op: WriteOp) -> Result<(), Di
     }
 }
 
-/// Reads `dd::new`'s argument: a name or `#{name, mode}`.
-fn new_args(arg: Option<Dynamic>) -> Result<(Option<String>, DictMode), DictError> {
+/// Reads the argument of `dd::new` (or `what`, e.g. `dd::load`): a name or `#{name, mode}`.
+pub(super) fn new_args(what: &str, arg: Option<Dynamic>) -> Result<(Option<String>, DictMode), DictError> {
     let Some(arg) = arg else { return Ok((None, DictMode::Mpmd)) };
     if let Ok(name) = arg.as_immutable_string_ref() {
         return Ok((Some(name.to_string()), DictMode::Mpmd));
     }
     let Some(map) = arg.read_lock::<Map>() else {
         return Err(DictError::Usage(format!(
-            "dd::new takes a name or a map like #{{name: \"words\", mode: \"spmd\"}}, not {}",
+            "{what} takes a name or a map like #{{name: \"words\", mode: \"spmd\"}}, not {}",
             describe(&arg)
         )));
     };
@@ -199,10 +200,10 @@ fn new_args(arg: Option<Dynamic>) -> Result<(Option<String>, DictMode), DictErro
             ("name", Ok(s)) => name = Some(s.to_string()),
             ("mode", Ok(s)) => mode = registry::parse_mode(s.as_str())?,
             ("name" | "mode", Err(_)) => {
-                return Err(DictError::Usage(format!("dd::new: option '{k}' must be a string, not {}", describe(v))))
+                return Err(DictError::Usage(format!("{what}: option '{k}' must be a string, not {}", describe(v))))
             }
             (other, _) => {
-                return Err(DictError::Usage(format!("dd::new: unknown option '{other}' (options: name, mode)")))
+                return Err(DictError::Usage(format!("{what}: unknown option '{other}' (options: name, mode)")))
             }
         }
     }
@@ -219,7 +220,7 @@ pub fn register_engine(engine: &mut Engine, state: &Rc<RefCell<State>>) {
     register_methods(engine, EngineSide(state.clone()));
     let mut dd = Module::new();
     let create = |st: &Rc<RefCell<State>>, ctx: &NativeCallContext, arg: Option<Dynamic>| -> Res<DistDict> {
-        let (name, mode) = new_args(arg).map_err(|e| fail(ctx, e))?;
+        let (name, mode) = new_args("dd::new", arg).map_err(|e| fail(ctx, e))?;
         st.borrow_mut().create_dict(name, mode).map(|handle| DistDict { handle }).map_err(|e| fail(ctx, e))
     };
     let st = state.clone();
@@ -237,6 +238,7 @@ pub fn register_engine(engine: &mut Engine, state: &Rc<RefCell<State>>) {
     rhai::FuncRegistration::new("open")
         .with_volatility(true)
         .set_into_module(&mut dd, move |ctx: NativeCallContext, name: &str| dd_open(&ctx, &side, name));
+    file::register_engine(engine, &mut dd, state);
     engine.register_static_module("dd", dd.into());
 }
 
@@ -261,6 +263,7 @@ pub fn register_console(engine: &mut Engine, shared: &Rc<RefCell<Shared>>) {
     rhai::FuncRegistration::new("new").set_into_module(&mut dd, at_console);
     rhai::FuncRegistration::new("new")
         .set_into_module(&mut dd, move |ctx: NativeCallContext, _arg: Dynamic| at_console(ctx));
+    file::register_console(engine, &mut dd, shared);
     engine.register_static_module("dd", dd.into());
 }
 

@@ -61,11 +61,13 @@ pub fn save_parts(comm: &mut dyn Comm, path: &str, part: Result<String, String>)
     let mine = match (&atomic, part.is_empty()) {
         (_, true) => Ok(()),
         (Some(t), false) => t.write_at(part.as_bytes(), offset),
-        (None, false) => file::open_part(path, Path::new(&temp))
-            .and_then(|f| file::write_all_at(path, &f, part.as_bytes(), offset)),
+        (None, false) => {
+            file::open_part(path, Path::new(&temp)).and_then(|f| file::write_all_at(path, &f, part.as_bytes(), offset))
+        }
     };
     agree(comm, "dict save: write", mine.map_err(|e| e.to_string()))?;
-    let done = on_root(comm, "dict save: rename", || atomic.map_or(Ok(()), Atomic::commit), |_| Value::Unit, |_| Some(()))?;
+    let done =
+        on_root(comm, "dict save: rename", || atomic.map_or(Ok(()), Atomic::commit), |_| Value::Unit, |_| Some(()))?;
     done.ok_or_else(|| DaError::Comm("dict save: no answer from engine 0".into()))
 }
 
@@ -182,7 +184,8 @@ pub fn find_duplicate(comm: &mut dyn Comm, path: &str, keys: Vec<(Key, u64)>) ->
         sends[o].push(Value::Array(vec![key_value(&k), Value::Int(line as i64)]));
     }
     let all: Vec<usize> = (0..p).collect();
-    let got = comm.exchange("dict load: duplicates", sends.into_iter().map(Value::Array).enumerate().collect(), &all)?;
+    let got =
+        comm.exchange("dict load: duplicates", sends.into_iter().map(Value::Array).enumerate().collect(), &all)?;
     let mut mine: Vec<(Key, u64)> = Vec::new();
     for v in got {
         let Value::Array(items) = v else { continue };
@@ -203,7 +206,8 @@ pub fn find_duplicate(comm: &mut dyn Comm, path: &str, keys: Vec<(Key, u64)>) ->
         .min_by_key(|(again, _, _)| *again);
     let text = first.map(|(_, _, k)| show(k)).unwrap_or_default();
     let (again, once) = first.map_or((0, 0), |(a, o, _)| (a as i64, o as i64));
-    let all = comm.allgather("dict load: duplicate", Value::Array(vec![Value::Int(again), Value::Int(once), Value::Str(text)]))?;
+    let all = comm
+        .allgather("dict load: duplicate", Value::Array(vec![Value::Int(again), Value::Int(once), Value::Str(text)]))?;
     let mut best: Option<(i64, i64, String)> = None;
     for v in all {
         if let Value::Array(v) = v {
@@ -214,7 +218,8 @@ pub fn find_duplicate(comm: &mut dyn Comm, path: &str, keys: Vec<(Key, u64)>) ->
             }
         }
     }
-    let (again, once, key) = best.ok_or_else(|| DaError::Comm(format!("{path}: keys repeat, but no engine found which")))?;
+    let (again, once, key) =
+        best.ok_or_else(|| DaError::Comm(format!("{path}: keys repeat, but no engine found which")))?;
     Ok(DaError::Invalid(
         IoError::Text {
             path: path.into(),

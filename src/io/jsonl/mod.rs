@@ -49,7 +49,9 @@ impl std::fmt::Display for Unsayable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.at.is_empty() {
             true => write!(f, "it is {}, which JSON cannot hold faithfully: {}", self.what, self.advice),
-            false => write!(f, "it holds {} at {}, which JSON cannot hold faithfully: {}", self.what, self.at, self.advice),
+            false => {
+                write!(f, "it holds {} at {}, which JSON cannot hold faithfully: {}", self.what, self.at, self.advice)
+            }
         }
     }
 }

@@ -31,10 +31,7 @@ pub fn parse(line: &str) -> Result<(Key, Value), LineError> {
         return Err(p.err("more text after the [key, value] pair"));
     }
     let Value::Array(mut pair) = v else {
-        return Err(LineError {
-            at: start,
-            reason: format!("a line must be a [key, value] pair, not {}", kind(&v)),
-        });
+        return Err(LineError { at: start, reason: format!("a line must be a [key, value] pair, not {}", kind(&v)) });
     };
     if pair.len() != 2 {
         return Err(LineError {
@@ -224,7 +221,10 @@ impl Parser<'_> {
         }
         let text = std::str::from_utf8(&self.s[start..self.at]).expect("ASCII");
         if float {
-            return text.parse::<f64>().map(Value::Float).map_err(|_| LineError { at: start, reason: format!("not a number: {text}") });
+            return text
+                .parse::<f64>()
+                .map(Value::Float)
+                .map_err(|_| LineError { at: start, reason: format!("not a number: {text}") });
         }
         text.parse::<i64>().map(Value::Int).map_err(|_| LineError {
             at: start,
@@ -234,7 +234,9 @@ impl Parser<'_> {
 
     fn hex4(&mut self) -> Result<u32, LineError> {
         let h = self.s.get(self.at..self.at + 4).and_then(|h| std::str::from_utf8(h).ok());
-        let v = h.and_then(|h| u32::from_str_radix(h, 16).ok()).ok_or_else(|| self.err("not JSON: \\u needs 4 hex digits"))?;
+        let v = h
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .ok_or_else(|| self.err("not JSON: \\u needs 4 hex digits"))?;
         self.at += 4;
         Ok(v)
     }
@@ -275,16 +277,19 @@ impl Parser<'_> {
                                 self.at += 2;
                                 let lo = self.hex4()?;
                                 if !(0xDC00..0xE000).contains(&lo) {
-                                    return Err(LineError { at: esc, reason: "a \\u escape is a lone surrogate".into() });
+                                    return Err(LineError {
+                                        at: esc,
+                                        reason: "a \\u escape is a lone surrogate".into(),
+                                    });
                                 }
                                 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
                             } else {
                                 hi
                             };
-                            out.push(char::from_u32(code).ok_or(LineError {
-                                at: esc,
-                                reason: "a \\u escape is a lone surrogate".into(),
-                            })?);
+                            out.push(
+                                char::from_u32(code)
+                                    .ok_or(LineError { at: esc, reason: "a \\u escape is a lone surrogate".into() })?,
+                            );
                             continue;
                         }
                         _ => return Err(self.err("not JSON: an unknown escape in a string")),
@@ -312,10 +317,7 @@ mod tests {
         assert_eq!(parse(" [\"a\",1.0] ").unwrap(), (Key::Str("a".into()), Value::Float(1.0)));
         assert_eq!(parse("[true, null]").unwrap(), (Key::Bool(true), Value::Unit));
         let (_, v) = parse(r#"["k", {"b": [1, -2.5e-3, "x\u00e9\ud83d\ude00\n"], "a": {}, "b": 7}]"#).unwrap();
-        assert_eq!(
-            v,
-            Value::Map(vec![("a".into(), Value::Map(vec![])), ("b".into(), Value::Int(7))])
-        );
+        assert_eq!(v, Value::Map(vec![("a".into(), Value::Map(vec![])), ("b".into(), Value::Int(7))]));
         let (_, v) = parse(r#"[0, [NaN, Infinity, -Infinity, -0, "\ud83d\ude00"]]"#).unwrap();
         let Value::Array(v) = v else { panic!() };
         assert!(matches!(v[0], Value::Float(x) if x.is_nan()));
