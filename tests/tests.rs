@@ -56,6 +56,7 @@ mod images;
 mod inprocess;
 mod interrupt;
 mod io;
+mod io_dict;
 mod io_more;
 mod io_text;
 mod kernel;
