@@ -82,8 +82,11 @@ pub struct Part {
 /// in characters), why.
 type Bad = (u64, usize, String);
 
+/// What one engine read: its part, how many lines its range held, its first bad line.
+type Mine = (Part, u64, Option<Bad>);
+
 /// Reads and parses this engine's lines: its byte range, lines by the start.
-fn read_mine(path: &str, rank: usize, p: usize) -> Result<(Vec<(Key, Value)>, Vec<u64>, u64, Option<Bad>), IoError> {
+fn read_mine(path: &str, rank: usize, p: usize) -> Result<Mine, IoError> {
     if Path::new(path).is_dir() {
         return Err(IoError::invalid(path, "is a folder; give a file name"));
     }
@@ -129,14 +132,14 @@ fn read_mine(path: &str, rank: usize, p: usize) -> Result<(Vec<(Key, Value)>, Ve
             Err(e) => bad = Some((index, text[..e.at.min(text.len())].chars().count() + 1, e.reason)),
         }
     }
-    Ok((pairs, lines, count, bad))
+    Ok((Part { pairs, lines }, count, bad))
 }
 
 /// This engine's part of the file at `path`; the first bad line in the file (or the
 /// first engine's read error) is every engine's error.
 pub fn read_part(comm: &mut dyn Comm, path: &str) -> Result<Part, DaError> {
     let (rank, p) = (comm.rank(), comm.size());
-    let (pairs, mut lines, count, bad) = match read_mine(path, rank, p) {
+    let (mut part, count, bad) = match read_mine(path, rank, p) {
         Ok(x) => x,
         Err(e) => {
             let msg = e.to_string();
@@ -150,8 +153,8 @@ pub fn read_part(comm: &mut dyn Comm, path: &str) -> Result<Part, DaError> {
         Err(IoError::Text { path: path.into(), line: (before + i + 1) as usize, column, reason }.to_string())
     });
     agree(comm, "dict load: parse", mine)?;
-    lines.iter_mut().for_each(|l| *l += before + 1);
-    Ok(Part { pairs, lines })
+    part.lines.iter_mut().for_each(|l| *l += before + 1);
+    Ok(part)
 }
 
 fn key_value(k: &Key) -> Value {
