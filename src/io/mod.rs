@@ -28,6 +28,9 @@
 //! - `text` — numeric text (`loadtxt`/`savetxt`): parsing with the `csv` crate,
 //!   NumPy's result shapes, printf formats, and `da::loadtxt`'s parallel parse of one
 //!   byte range per engine.
+//! - `jsonl` — a DistDict as JSON Lines: `[key, value]` lines as Python's `json`
+//!   writes them, read back bit for bit; the parts of the engines joined into one file
+//!   atomically, and a file parsed by byte ranges with line numbers made the file's.
 //! - `local` — whole NdArrays: `.npy` and raw binary files read and written by one
 //!   process (the console, or one engine).
 //!
