@@ -46,6 +46,8 @@ const ROWS: &[(&str, &str)] = &[
     ("px(\"let m = da::matmul(da::zeros([3, 4]), da::zeros([3, 4]))\")", "do not fit"),
     // Files, plots, collectives, Rhai's own limits.
     ("nd::load(\"/nonexistent/a.npy\")", "/nonexistent/a.npy"),
+    ("dd::load(\"/nonexistent/d.jsonl\")", "cannot open /nonexistent/d.jsonl: No such file or directory"),
+    ("dd::load(\"x.jsonl\", 5)", "dd::load takes a name or a map like #{name: \"words\", mode: \"spmd\"}"),
     ("hist([])", "histogram data is empty"),
     ("plot([1, 2], [1])", "x has 2 values but y has 1"),
     ("px(\"bcast(1, 99)\")", "bcast: engine 99 does not exist"),
