@@ -30,8 +30,10 @@ step "cargo clippy (threads, and with the mpi feature)"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets --features mpi -- -D warnings
 
+# One build serves both transports: a binary built with the mpi feature runs on engine
+# threads unless an MPI launcher started it (clippy above checks the build without it).
 step "tests on the threads transport"
-cargo test
+cargo test --features mpi
 
 step "tests under mpirun with 2, 4 and 8 ranks"
 PSHELL_TEST_TRANSPORT=mpi PSHELL_MPI_RANKS="2 4 8" cargo test --features mpi -- --test-threads 2

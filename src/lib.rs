@@ -17,6 +17,7 @@
 //! - [`plot`]: rendering plots to PNG/SVG and a terminal preview (no Rhai, no I/O).
 //! - [`nd`]: NdArray, the local typed n-d array, and the numeric kernels of every array.
 //! - [`distarray`]: distributions, DistArray and its collective operations.
+//! - [`interrupt`]: the interrupt watch native kernels poll between blocks of work.
 //! - [`memory`]: huge-page advice for big buffers, and the allocator that reuses them.
 //! - [`launch`]: picks the transport and starts console and engines.
 //! - [`watch`]: under MPI, notices an engine process that died and ends the session.
@@ -29,6 +30,7 @@ pub mod console;
 pub mod distarray;
 pub mod distdict;
 pub mod engine;
+pub mod interrupt;
 pub mod io;
 pub mod kernel;
 pub mod launch;

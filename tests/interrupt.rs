@@ -53,3 +53,29 @@ fn bad_waits_are_errors() {
             .ok();
     assert_eq!(r.stdout, "wait: the timeout must be a number of seconds >= 0, not -1\ntrue\n");
 }
+
+#[test]
+fn interrupt_stops_engines_inside_native_kernels() {
+    // Each loop would run for minutes; the interrupt must stop the kernel it lands in.
+    // Every engine reports the request interrupted, and those inside a kernel name it.
+    let on = clusters_with(2)[0];
+    let code = r#"
+px("let a = da::random([2000000]); let c = da::random([512, 512]) * 1.0; let b = 0; let kept = rank();");
+for k in [["(a * 2.0 + 1.0).local()", "an elementwise expression"], ["da::fft2(c)", "fft"]] {
+    let r = px_async(`for i in 0..1000000 { b = ${k[0]}; }`);
+    sleep(0.3);
+    if r.ready() { throw `${k[0]} ended by itself` }
+    interrupt();
+    if !r.wait(20.0) { throw `${k[0]} was not interrupted` }
+    try { r.get(); throw "no error"; } catch (e) {
+        let lines = e.split("\n").filter(|l| l.starts_with("["));
+        if lines.len() == 0 || !lines.all(|l| l.contains("Interrupted: interrupted")) { throw `${k[0]}: ${e}` }
+        if !e.contains(`interrupted in ${k[1]}`) { throw `${k[0]} did not stop inside its kernel: ${e}` }
+    }
+}
+print(px("kept"));
+"#;
+    let r = script(on, code).ok();
+    let kept: Vec<String> = (0..on.engines()).map(|e| e.to_string()).collect();
+    assert_eq!(r.stdout, format!("[{}]\n", kept.join(", ")), "{on:?}");
+}

@@ -297,11 +297,11 @@ fn long_values_are_cut_with_their_length() {
 #[test]
 fn a_huge_paste_runs_every_line() {
     let on = clusters_with(2)[0];
-    // 5,000 lines, about 90 KB: more than a pipe buffer holds.
-    let mut input: String = (0..5_000).map(|i| format!("let v{i} = {i};\n")).collect();
-    input.push_str("v4999 + v1\n");
+    // 2,500 lines, about 80 KB: more than a pipe buffer holds.
+    let mut input: String = (0..2_500).map(|i| format!("let v{i} = {i}; // a comment to make it longer\n")).collect();
+    input.push_str("v2499 + v1\n");
     let r = repl(on, &input).ok();
-    assert!(r.stdout.contains("In [5001]: Out[5001]: 5000\n"), "{}", &r.stdout[r.stdout.len().saturating_sub(300)..]);
+    assert!(r.stdout.contains("In [2501]: Out[2501]: 2500\n"), "{}", &r.stdout[r.stdout.len().saturating_sub(300)..]);
 }
 
 #[test]

@@ -53,6 +53,12 @@ impl From<NdError> for DaError {
     }
 }
 
+impl From<crate::interrupt::Interrupted> for DaError {
+    fn from(e: crate::interrupt::Interrupted) -> DaError {
+        DaError::Nd(NdError::Interrupted(e))
+    }
+}
+
 impl From<super::DistError> for DaError {
     fn from(e: super::DistError) -> DaError {
         DaError::Dist(e)

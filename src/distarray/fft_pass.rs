@@ -147,7 +147,7 @@ pub(super) fn fused_then(
                 },
             });
         }
-        fft::transform_pieces_then(&mut views, outer, inner, inverse, then);
+        fft::transform_pieces_then(&mut views, outer, inner, inverse, then)?;
     }
 
     // Back: each piece to the engine it came from, written over the same elements.

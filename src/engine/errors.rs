@@ -43,6 +43,16 @@ pub fn from_eval(engine: usize, err: EvalAltResult, explain: impl Fn(&EvalAltRes
         call_chain.push(format!("{name}{at}"));
         err = *inner;
     }
+    // A kernel that noticed an interrupt failed with an error of its own module.
+    if let Some(what) = crate::interrupt::tripped() {
+        return RemoteError {
+            engine,
+            kind: "Interrupted".into(),
+            message: format!("interrupted in {what}"),
+            position: outer,
+            call_chain,
+        };
+    }
     let kind = match &err {
         EvalAltResult::ErrorTerminated(..) => "Interrupted",
         EvalAltResult::ErrorRuntime(..) => "RuntimeError",

@@ -24,6 +24,9 @@ pub(super) fn evaluate(expr: &Expr, shape: &[usize]) -> Result<NdArray, NdError>
         let mut out = store::zeroed::<T>(n);
         let mut start = 0;
         while start < n {
+            if start % (64 * BLOCK) == 0 {
+                crate::interrupt::check("an elementwise expression")?;
+            }
             let len = BLOCK.min(n - start);
             let block = root.eval(start, len)?;
             out[start..start + len].copy_from_slice(<T as Column>::of(block));

@@ -18,6 +18,7 @@
 //!   it, no conversion); otherwise the input is copied once into the result.
 
 use super::{store, DType, NdArray, NdError, Store, C64};
+use crate::interrupt::Interrupted;
 use rustfft::num_complex::Complex;
 use rustfft::{FftDirection, FftPlanner};
 use std::cell::RefCell;
@@ -64,6 +65,7 @@ pub fn fft_axes(a: &NdArray, axes: &[usize], inverse: bool) -> Result<NdArray, N
 /// buffer; when the first axis is the last one, the input is copied into it a few rows
 /// at a time, each transformed while it is still in cache.
 pub fn fft_axes_owned(a: NdArray, axes: &[usize], inverse: bool) -> Result<NdArray, NdError> {
+    crate::interrupt::check("fft")?;
     let shape = a.shape().to_vec();
     let a = if a.dtype() == DType::C128 { a } else { a.astype(DType::C128)? };
     let mut rest = axes;
@@ -80,7 +82,7 @@ pub fn fft_axes_owned(a: NdArray, axes: &[usize], inverse: bool) -> Result<NdArr
                 for chunk in src.chunks(rows * n) {
                     let at = out.len();
                     out.extend_from_slice(chunk);
-                    transform(as_complex(&mut out[at..]), &shape, first, inverse);
+                    transform(as_complex(&mut out[at..]), &shape, first, inverse)?;
                 }
                 rest = &axes[1..];
             }
@@ -89,7 +91,7 @@ pub fn fft_axes_owned(a: NdArray, axes: &[usize], inverse: bool) -> Result<NdArr
         out
     };
     for &axis in rest {
-        transform(as_complex(&mut data), &shape, axis, inverse);
+        transform(as_complex(&mut data), &shape, axis, inverse)?;
     }
     Ok(NdArray::from_vec(&shape, data))
 }
@@ -99,22 +101,28 @@ const LANES: usize = 16;
 /// Extra elements between gathered lanes (see [`transform`]).
 const PAD: usize = 8;
 
-/// Transforms `data` (row-major, `shape`) in place along `axis`.
-pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, inverse: bool) {
+/// Transforms `data` (row-major, `shape`) in place along `axis`, checking for an
+/// interrupt every [`CHUNK_BYTES`] or so (then `data` is partly transformed: callers
+/// own it and drop it).
+pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, inverse: bool) -> Result<(), Interrupted> {
     let n = shape[axis];
     if n <= 1 || data.is_empty() {
-        return;
+        return Ok(());
     }
     let inner: usize = shape[axis + 1..].iter().product();
     let fft = plan(n, inverse);
     let mut scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
     let scale = if inverse { 1.0 / n as f64 } else { 1.0 };
     if inner == 1 {
-        fft.process_with_scratch(data, &mut scratch);
-        if inverse {
-            data.iter_mut().for_each(|z| *z *= scale);
+        let rows = (CHUNK_BYTES / (16 * n)).max(1);
+        for chunk in data.chunks_mut(rows * n) {
+            crate::interrupt::check("fft")?;
+            fft.process_with_scratch(chunk, &mut scratch);
+            if inverse {
+                chunk.iter_mut().for_each(|z| *z *= scale);
+            }
         }
-        return;
+        return Ok(());
     }
     // A few lanes at a time: gathered into contiguous rows, transformed, put back
     // (scaled on the way for the inverse). The lanes lie `n + PAD` apart: at exactly
@@ -124,6 +132,7 @@ pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, invers
     let mut lanes = vec![Complex::default(); stride * LANES.min(inner)];
     for chunk in data.chunks_exact_mut(n * inner) {
         for c0 in (0..inner).step_by(LANES) {
+            crate::interrupt::check("fft")?;
             let w = LANES.min(inner - c0);
             for k in 0..n {
                 let row = &chunk[k * inner + c0..k * inner + c0 + w];
@@ -142,6 +151,7 @@ pub fn transform(data: &mut [Complex<f64>], shape: &[usize], axis: usize, invers
             }
         }
     }
+    Ok(())
 }
 
 /// One piece of a stack for [`transform_pieces`]: its row `r` (of `len`) at outer
@@ -156,8 +166,8 @@ pub struct Piece<'a> {
 /// Transforms along the middle axis of an array of shape `[outer, Σ len, inner]` held
 /// as `pieces` stacked along that axis, in order. The lanes are gathered from the
 /// pieces as from one array.
-pub fn transform_pieces(pieces: &mut [Piece], outer: usize, inner: usize, inverse: bool) {
-    transform_pieces_then(pieces, outer, inner, inverse, &|_, _, _| {});
+pub fn transform_pieces(pieces: &mut [Piece], outer: usize, inner: usize, inverse: bool) -> Result<(), Interrupted> {
+    transform_pieces_then(pieces, outer, inner, inverse, &|_, _, _| {})
 }
 
 /// What [`transform_pieces_then`] calls on each transformed lane: `(o, i, lane)`.
@@ -166,10 +176,16 @@ pub type LaneFn<'a> = dyn Fn(usize, usize, &mut [Complex<f64>]) + 'a;
 /// [`transform_pieces`], calling `then(o, i, lane)` on each transformed lane (outer
 /// index `o`, inner index `i`) while it is in cache, before the inverse's scaling and
 /// before it is written back: e.g. the twiddles of a four-step FFT.
-pub fn transform_pieces_then(pieces: &mut [Piece], outer: usize, inner: usize, inverse: bool, then: &LaneFn) {
+pub fn transform_pieces_then(
+    pieces: &mut [Piece],
+    outer: usize,
+    inner: usize,
+    inverse: bool,
+    then: &LaneFn,
+) -> Result<(), Interrupted> {
     let n: usize = pieces.iter().map(|p| p.len).sum();
     if n <= 1 || outer * inner == 0 {
-        return;
+        return Ok(());
     }
     let fft = plan(n, inverse);
     let mut scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
@@ -178,6 +194,7 @@ pub fn transform_pieces_then(pieces: &mut [Piece], outer: usize, inner: usize, i
     let mut lanes = vec![Complex::default(); stride * LANES.min(inner)];
     for o in 0..outer {
         for c0 in (0..inner).step_by(LANES) {
+            crate::interrupt::check("fft")?;
             let w = LANES.min(inner - c0);
             let mut k = 0;
             for p in pieces.iter() {
@@ -206,6 +223,7 @@ pub fn transform_pieces_then(pieces: &mut [Piece], outer: usize, inner: usize, i
             }
         }
     }
+    Ok(())
 }
 
 /// The sample frequencies of an `n`-point FFT with sample spacing `d`, in FFT order:

@@ -84,6 +84,8 @@ pub enum NdError {
     BadRange { axis: usize, reason: String },
     /// Any other refusal; `reason` names the operation and what was wrong.
     Invalid { reason: String },
+    /// The request was interrupted while a kernel ran (see `crate::interrupt`).
+    Interrupted(crate::interrupt::Interrupted),
 }
 
 fn gib(bytes: u64) -> String {
@@ -142,7 +144,14 @@ impl fmt::Display for NdError {
             NdError::BadNesting { reason } => write!(f, "nd::array: {reason}"),
             NdError::BadRange { axis, reason } => write!(f, "slice range for axis {axis}: {reason}"),
             NdError::Invalid { reason } => write!(f, "{reason}"),
+            NdError::Interrupted(e) => write!(f, "{e}"),
         }
+    }
+}
+
+impl From<crate::interrupt::Interrupted> for NdError {
+    fn from(e: crate::interrupt::Interrupted) -> NdError {
+        NdError::Interrupted(e)
     }
 }
 

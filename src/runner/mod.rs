@@ -37,6 +37,8 @@ struct Runner {
     rhai: Engine,
     scope: Scope<'static>,
     cache: HashMap<Arc<str>, AST>,
+    /// The transport's interrupt probe, watched by native kernels during each request.
+    probe: crate::interrupt::Probe,
 }
 
 /// Runs an engine until the console shuts it down.
@@ -48,7 +50,9 @@ pub fn run(transport: Box<dyn Transport>, config: EngineConfig) {
     }
     errors::install_panic_hook();
     let state = Rc::new(RefCell::new(State::new(transport)));
-    let mut runner = Runner { rhai: new_engine(&state, config), state, scope: Scope::new(), cache: HashMap::new() };
+    let probe = state.borrow().transport.interrupt_probe();
+    let mut runner =
+        Runner { rhai: new_engine(&state, config), state, scope: Scope::new(), cache: HashMap::new(), probe };
     // A panic outside a request (inside one it is that request's error) ends the engine;
     // the console hears why instead of waiting for replies that will never come.
     if let Err(payload) = catch_unwind(AssertUnwindSafe(|| runner.serve_all())) {
@@ -79,7 +83,7 @@ fn new_engine(state: &Rc<RefCell<State>>, config: EngineConfig) -> Engine {
         }
         let mut s = st.try_borrow_mut().ok()?;
         s.poll();
-        s.interrupted().then(|| Dynamic::from("interrupted"))
+        (s.interrupted() || crate::interrupt::tripped().is_some()).then(|| Dynamic::from("interrupted"))
     });
     let st = state.clone();
     rhai.on_print(move |text| {
@@ -123,7 +127,16 @@ impl Runner {
                     st.current = Some(Current { id, targets: req.targets.clone(), collectives: 0 });
                     st.report.start(id, &req.kind);
                 }
-                errors::catch_request(engine, || self.serve(req))
+                let _watching = crate::interrupt::watch(id, self.probe.clone());
+                let outcome = errors::catch_request(engine, || self.serve(req));
+                // A kernel that stopped for an interrupt ends the request as interrupted,
+                // even if the script caught its error.
+                match crate::interrupt::tripped() {
+                    Some(what) if !matches!(&outcome, Err(e) if e.kind == "Interrupted") => {
+                        Err(errors::plain(engine, "Interrupted", format!("interrupted in {what}")))
+                    }
+                    _ => outcome,
+                }
             };
             let mut st = self.state.borrow_mut();
             // The request's dict writes land before its reply; a refused one fails it.

@@ -16,6 +16,16 @@ pub mod mpi;
 use crate::protocol::{Message, Peer};
 use std::time::Duration;
 
+/// How far the console's `msg` to an engine raises that engine's interrupt probe, if
+/// it is an interrupt (`Shutdown` interrupts everything).
+fn raises_probe(msg: &Message) -> Option<u64> {
+    match msg {
+        Message::Interrupt { up_to } => Some(*up_to),
+        Message::Shutdown => Some(u64::MAX),
+        _ => None,
+    }
+}
+
 /// A failure of the transport itself (not of a script).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -77,6 +87,13 @@ pub trait Transport {
     /// puts them all in flight together.
     fn send_each(&self, msgs: Vec<(Peer, Message)>) -> Vec<Result<(), TransportError>> {
         msgs.into_iter().map(|(p, m)| self.send(p, m)).collect()
+    }
+    /// On an engine: the probe native kernels ask whether the console has interrupted
+    /// (see [`crate::interrupt`]). An `Interrupt` (or `Shutdown`) the console sends also
+    /// raises it, out of band, so a kernel learns of it without taking the inbox's
+    /// messages. A transport without such a channel never raises it.
+    fn interrupt_probe(&self) -> crate::interrupt::Probe {
+        std::rc::Rc::new(|| 0)
     }
 }
 

@@ -20,16 +20,22 @@
 //! posted them). So a shard crosses with MPI's own copy only — no encode copy, no
 //! decode copy. If a header does not decode, its `k` payloads are still received (and
 //! dropped) so the next message's payloads stay matched.
+//!
+//! **Interrupts also travel out of band.** The console sends each `Interrupt` (and
+//! `Shutdown`) a second time, as one `u64` on a duplicate of the world communicator that
+//! carries nothing else, so an engine inside a native kernel can probe for it
+//! ([`Transport::interrupt_probe`]) without receiving the messages queued before it.
 
-use super::{Transport, TransportError};
+use super::{raises_probe, Transport, TransportError};
 use crate::protocol::codec::DecodeError;
 use crate::protocol::{codec, raw, Message, Peer};
 use mpi::environment::Universe;
 use mpi::point_to_point::Status;
 use mpi::topology::{Color, SimpleCommunicator};
 use mpi::traits::*;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// Which part this process plays.
@@ -46,6 +52,11 @@ pub struct MpiTransport {
     me: Peer,
     engines: usize,
     inbox: RefCell<VecDeque<(Peer, Message)>>,
+    /// Interrupts out of band (a duplicate of `world`). Probes hold it weakly, so it is
+    /// freed with the transport, before MPI is finalized.
+    signals: Rc<SimpleCommunicator>,
+    /// On an engine: the highest request id interrupted so far.
+    raised: Rc<Cell<u64>>,
     // Dropped last: finalizes MPI.
     _universe: Universe,
 }
@@ -73,6 +84,7 @@ pub fn start() -> Result<(Role, MpiTransport), String> {
     let (rank, size) = (world.rank() as usize, world.size() as usize);
     let color = if rank == 0 { Color::undefined() } else { Color::with_value(1) };
     let engines_comm = world.split_by_color(color);
+    let signals = Rc::new(world.duplicate());
     if size < 2 {
         return Err(format!(
             "under MPI pshell needs at least 2 ranks (rank 0 is the console, the others are engines), but it has {size}; try `mpirun -n 3 pshell`"
@@ -86,6 +98,8 @@ pub fn start() -> Result<(Role, MpiTransport), String> {
         me,
         engines: size - 1,
         inbox: RefCell::new(VecDeque::new()),
+        signals,
+        raised: Rc::new(Cell::new(0)),
         _universe: universe,
     };
     Ok((role, t))
@@ -103,6 +117,14 @@ impl MpiTransport {
     /// Tells every engine to stop (used when the console quits before its client starts).
     pub fn shutdown_engines(&self) -> Result<(), TransportError> {
         (0..self.engines).try_for_each(|e| self.send(Peer::Engine(e), Message::Shutdown))
+    }
+
+    /// On the console: raises the probe of the engine `to` if `msg` is an interrupt.
+    fn raise(&self, to: Peer, msg: &Message) {
+        if let (Peer::Console, Peer::Engine(e), Some(up_to)) = (self.me, to, raises_probe(msg)) {
+            // Eight bytes: sent eagerly, so this does not wait for the engine.
+            self.signals.process_at_rank(codec::peer_to_rank(Peer::Engine(e)) as i32).send(&up_to);
+        }
     }
 
     /// Moves every message that has arrived into the inbox.
@@ -273,6 +295,7 @@ impl Transport for MpiTransport {
 
     fn send(&self, to: Peer, msg: Message) -> Result<(), TransportError> {
         let (comm, rank) = self.route(to)?;
+        self.raise(to, &msg);
         let encoded = encode_all(std::iter::once(&msg));
         self.send_all_bytes(&[(comm, rank, &encoded[0])]);
         Ok(())
@@ -282,6 +305,11 @@ impl Transport for MpiTransport {
         // Encoded once, whatever the number of peers, and sent to all of them at once.
         let encoded = encode_all(std::iter::once(&msg));
         let routes: Vec<_> = to.iter().map(|&p| self.route(p)).collect();
+        for (&p, r) in to.iter().zip(&routes) {
+            if r.is_ok() {
+                self.raise(p, &msg);
+            }
+        }
         let sends: Vec<_> = routes.iter().flatten().map(|&(comm, rank)| (comm, rank, &encoded[0])).collect();
         self.send_all_bytes(&sends);
         routes.into_iter().map(|r| r.map(|_| ())).collect()
@@ -290,6 +318,11 @@ impl Transport for MpiTransport {
     fn send_each(&self, msgs: Vec<(Peer, Message)>) -> Vec<Result<(), TransportError>> {
         // Each encoded into its own buffer, then all sent at once.
         let routes: Vec<_> = msgs.iter().map(|(p, _)| self.route(*p)).collect();
+        for ((p, m), r) in msgs.iter().zip(&routes) {
+            if r.is_ok() {
+                self.raise(*p, m);
+            }
+        }
         let routed = msgs.iter().zip(&routes).filter(|(_, r)| r.is_ok()).map(|((_, m), _)| m);
         let encoded = encode_all(routed);
         let sends: Vec<_> = routes.iter().flatten().zip(&encoded).map(|(&(comm, rank), e)| (comm, rank, e)).collect();
@@ -321,5 +354,19 @@ impl Transport for MpiTransport {
                 std::thread::sleep(NAP.min(timeout - waited));
             }
         }
+    }
+
+    fn interrupt_probe(&self) -> crate::interrupt::Probe {
+        let (signals, raised) = (Rc::downgrade(&self.signals), self.raised.clone());
+        Rc::new(move || {
+            if let Some(comm) = signals.upgrade() {
+                let console = comm.process_at_rank(0);
+                while let Some((msg, _)) = console.immediate_matched_probe() {
+                    let (up_to, _) = msg.matched_receive::<u64>();
+                    raised.set(raised.get().max(up_to));
+                }
+            }
+            raised.get()
+        })
     }
 }

@@ -4,10 +4,14 @@
 //! senders to everyone's. Messages are moved, not encoded: a shard sent to another engine
 //! changes owner without a copy. Waiting spins briefly before it blocks, because a wake-up
 //! from a blocked receive costs several microseconds and round trips are short.
+//! An interrupt the console sends also raises the engine's atomic probe (one per engine,
+//! shared by the cluster's endpoints), which native kernels read between blocks.
 
-use super::{Transport, TransportError};
+use super::{raises_probe, Transport, TransportError};
 use crate::protocol::{codec, Message, Peer};
 use crossbeam::channel::{unbounded, Receiver, RecvTimeoutError, Sender};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 type Envelope = (Peer, Message);
@@ -18,15 +22,19 @@ pub struct ThreadEndpoint {
     /// Index `codec::peer_to_rank(peer)`: 0 is the console, `e + 1` engine `e`.
     senders: Vec<Sender<Envelope>>,
     inbox: Receiver<Envelope>,
+    /// Per engine: the highest request id the console has interrupted.
+    probes: Arc<Vec<AtomicU64>>,
 }
 
 /// Builds a console endpoint and `n` engine endpoints, all connected.
 pub fn cluster(n: usize) -> (ThreadEndpoint, Vec<ThreadEndpoint>) {
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..=n).map(|_| unbounded()).unzip();
+    let probes: Arc<Vec<AtomicU64>> = Arc::new((0..n).map(|_| AtomicU64::new(0)).collect());
     let mut endpoints = receivers.into_iter().enumerate().map(|(rank, inbox)| ThreadEndpoint {
         me: codec::rank_to_peer(rank),
         senders: senders.clone(),
         inbox,
+        probes: probes.clone(),
     });
     let console = endpoints.next().expect("rank 0 exists");
     (console, endpoints.collect())
@@ -62,6 +70,9 @@ impl Transport for ThreadEndpoint {
 
     fn send(&self, to: Peer, msg: Message) -> Result<(), TransportError> {
         let sender = self.senders.get(codec::peer_to_rank(to)).ok_or(TransportError::NoSuchPeer { peer: to })?;
+        if let (Peer::Engine(e), Some(up_to)) = (to, raises_probe(&msg)) {
+            self.probes[e].fetch_max(up_to, Ordering::Release);
+        }
         sender.send((self.me, msg)).map_err(|_| TransportError::Disconnected { peer: to })
     }
 
@@ -82,6 +93,12 @@ impl Transport for ThreadEndpoint {
             Ok(m) => Some(m),
             Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => None,
         }
+    }
+
+    fn interrupt_probe(&self) -> crate::interrupt::Probe {
+        let Peer::Engine(e) = self.me else { return std::rc::Rc::new(|| 0) };
+        let probes = self.probes.clone();
+        std::rc::Rc::new(move || probes[e].load(Ordering::Acquire))
     }
 }
 
@@ -104,6 +121,20 @@ mod tests {
         }
         assert_eq!(engines[1].try_recv(), Some((Peer::Engine(0), Message::Shutdown)));
         assert_eq!(console.try_recv(), None);
+    }
+
+    #[test]
+    fn interrupts_raise_the_engines_probe() {
+        let (console, engines) = cluster(2);
+        let probes: Vec<_> = engines.iter().map(|e| e.interrupt_probe()).collect();
+        assert_eq!((probes[0](), probes[1]()), (0, 0));
+        console.send(Peer::Engine(1), Message::Interrupt { up_to: 7 }).unwrap();
+        console.send(Peer::Engine(1), Message::Interrupt { up_to: 3 }).unwrap();
+        assert_eq!((probes[0](), probes[1]()), (0, 7));
+        console.send(Peer::Engine(0), Message::Shutdown).unwrap();
+        assert_eq!((probes[0](), probes[1]()), (u64::MAX, 7));
+        // The messages still arrive in the inbox, in order.
+        assert!(matches!(engines[1].try_recv(), Some((Peer::Console, Message::Interrupt { up_to: 7 }))));
     }
 
     #[test]
