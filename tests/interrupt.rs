@@ -63,8 +63,8 @@ fn interrupt_stops_engines_inside_native_kernels() {
     // Every engine reports the request interrupted, and those inside a kernel name it.
     let on = clusters_with(2)[0];
     let code = r#"
-px("let a = da::random([2000000]); let c = da::random([600, 2048]) * 1.0; let b = 0; let kept = rank();");
-for k in [["(a * 2.0 + 1.0).local()", "an elementwise expression"], ["da::fft(c, 1)", ""]] {
+px("let a = da::random([2000000]); a.save(\"NPY\"); let c = da::random([600, 2048]) * 1.0; let b = 0; let kept = rank();");
+for k in [["(a * 2.0 + 1.0).local()", "an elementwise expression"], ["da::fft(c, 1)", ""], ["nd::load(\"NPY\")", "a file read"]] {
     let r = px_async(`for i in 0..1000000 { b = ${k[0]}; }`);
     sleep(0.3);
     if r.ready() { throw `${k[0]} ended by itself` }
@@ -78,7 +78,10 @@ for k in [["(a * 2.0 + 1.0).local()", "an elementwise expression"], ["da::fft(c,
 }
 print(px("kept"));
 "#;
-    let r = script(on, code).ok();
+    let dir = crate::util::tempdir();
+    let npy = dir.join("interrupt.npy");
+    let r = script(on, &code.replace("NPY", npy.to_str().expect("utf-8 path"))).ok();
+    let _ = std::fs::remove_dir_all(&dir);
     let kept: Vec<String> = (0..on.engines()).map(|e| e.to_string()).collect();
     assert_eq!(r.stdout, format!("[{}]\n", kept.join(", ")), "{on:?}");
 }

@@ -20,6 +20,8 @@ pub enum IoError {
     Text { path: String, line: usize, column: usize, reason: String },
     /// Arguments that do not fit the file (shapes, sizes, options).
     Invalid { path: String, reason: String },
+    /// The request was interrupted between two pieces of a read or write.
+    Interrupted(crate::interrupt::Interrupted),
 }
 
 impl IoError {
@@ -43,6 +45,12 @@ impl IoError {
     }
 }
 
+impl From<crate::interrupt::Interrupted> for IoError {
+    fn from(e: crate::interrupt::Interrupted) -> IoError {
+        IoError::Interrupted(e)
+    }
+}
+
 impl fmt::Display for IoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -57,6 +65,7 @@ impl fmt::Display for IoError {
             IoError::Text { path, line, column: 0, reason } => write!(f, "{path}, line {line}: {reason}"),
             IoError::Text { path, line, column, reason } => write!(f, "{path}, line {line}, column {column}: {reason}"),
             IoError::Invalid { path, reason } => write!(f, "{path}: {reason}"),
+            IoError::Interrupted(e) => write!(f, "{e}"),
         }
     }
 }

@@ -27,7 +27,9 @@ pub fn len(path: &str, f: &File) -> Result<u64, IoError> {
 pub fn read_exact_at(path: &str, f: &File, buf: &mut [u8], offset: u64) -> Result<(), IoError> {
     let mut done = 0;
     while done < buf.len() {
-        match f.read_at(&mut buf[done..], offset + done as u64) {
+        crate::interrupt::check("a file read")?;
+        let end = buf.len().min(done + PIECE);
+        match f.read_at(&mut buf[done..end], offset + done as u64) {
             Ok(0) => {
                 let have = len(path, f)?;
                 return Err(IoError::format(
@@ -48,8 +50,16 @@ pub fn read_exact_at(path: &str, f: &File, buf: &mut [u8], offset: u64) -> Resul
 
 /// Writes all of `buf` at `offset`.
 pub fn write_all_at(path: &str, f: &File, buf: &[u8], offset: u64) -> Result<(), IoError> {
-    f.write_all_at(buf, offset).map_err(|e| IoError::os(path, "write", &e))
+    for (i, piece) in buf.chunks(PIECE).enumerate() {
+        crate::interrupt::check("a file write")?;
+        f.write_all_at(piece, offset + (i * PIECE) as u64).map_err(|e| IoError::os(path, "write", &e))?;
+    }
+    Ok(())
 }
+
+/// The most bytes read or written between two checks for an interrupt (about 10 ms
+/// from the page cache).
+const PIECE: usize = 16 << 20;
 
 /// The temporary name beside `target` that a new version of it is written under.
 pub fn temp_name(target: &str) -> PathBuf {
