@@ -97,25 +97,6 @@ pub fn tripped() -> Option<&'static str> {
     WATCH.with(|w| w.borrow().as_ref().and_then(|w| w.tripped))
 }
 
-/// Calls `f` for `0..n` in steps of about `step` items, checking between steps: the
-/// shape of most kernel loops.
-pub fn in_steps<E: From<Interrupted>>(
-    what: &'static str,
-    n: usize,
-    step: usize,
-    mut f: impl FnMut(std::ops::Range<usize>) -> Result<(), E>,
-) -> Result<(), E> {
-    let step = step.max(1);
-    let mut start = 0;
-    while start < n {
-        check(what)?;
-        let end = n.min(start + step);
-        f(start..end)?;
-        start = end;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,19 +145,5 @@ mod tests {
             check("k").unwrap();
         }
         assert!(calls.get() <= 2, "{} probes in a burst of checks", calls.get());
-    }
-
-    #[test]
-    fn steps_cover_the_range_and_stop_on_an_interrupt() {
-        let mut seen = Vec::new();
-        in_steps::<Interrupted>("k", 10, 4, |r| {
-            seen.push(r);
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(seen, vec![0..4, 4..8, 8..10]);
-        let _guard = watch(1, Rc::new(|| u64::MAX));
-        let r = in_steps::<Interrupted>("k", 10, 4, |_| panic!("must not run"));
-        assert_eq!(r, Err(Interrupted { what: "k" }));
     }
 }

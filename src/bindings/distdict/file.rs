@@ -79,12 +79,10 @@ pub fn default_name(path: &str) -> String {
 /// `dd::load(path [, name])` on an engine (every engine at once).
 pub fn load(st: &St, path: &str, name: Option<String>, mode: DictMode) -> Result<Handle, DictError> {
     let name = name.unwrap_or_else(|| default_name(path));
-    let taken = st.borrow().dd.registry.get(&name).is_some();
-    let mine = match taken {
-        true => Err(format!(
-            "dd::load: a dict named '{name}' already exists; give another name: dd::load({path:?}, \"other\")"
-        )),
-        false => Ok(()),
+    let mine = if st.borrow().dd.registry.get(&name).is_some() {
+        Err(format!("dd::load: a dict named '{name}' already exists; give another name: dd::load({path:?}, \"other\")"))
+    } else {
+        Ok(())
     };
     let part = on_all(st, "dd::load", |c| {
         agree(c, "dict load: name", mine)?;

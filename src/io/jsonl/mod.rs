@@ -115,48 +115,51 @@ fn write_value(out: &mut String, v: &Value, at: &mut String, depth: usize) -> Re
             ))
         }
         Value::List(buf) => write_list(out, buf, at)?,
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                let len = at.len();
-                write!(at, "[{i}]").expect("to a String");
-                write_value(out, item, at, depth + 1)?;
-                at.truncate(len);
-            }
-            out.push(']');
-        }
-        Value::Map(entries) => {
-            out.push('{');
-            for (i, (k, item)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_str(out, k);
-                out.push_str(": ");
-                let len = at.len();
-                write!(at, ".{k}").expect("to a String");
-                write_value(out, item, at, depth + 1)?;
-                at.truncate(len);
-            }
-            out.push('}');
-        }
+        Value::Array(items) => joined(out, ('[', ']'), items.iter().enumerate(), |out, (i, item)| {
+            let len = at.len();
+            write!(at, "[{i}]").expect("to a String");
+            write_value(out, item, at, depth + 1)?;
+            at.truncate(len);
+            Ok(())
+        })?,
+        Value::Map(entries) => joined(out, ('{', '}'), entries, |out, (k, item)| {
+            write_str(out, k);
+            out.push_str(": ");
+            let len = at.len();
+            write!(at, ".{k}").expect("to a String");
+            write_value(out, item, at, depth + 1)?;
+            at.truncate(len);
+            Ok(())
+        })?,
     }
+    Ok(())
+}
+
+/// `items` written by `f` between `open` and `close`, separated by ", " (Python's way).
+fn joined<T, E>(
+    out: &mut String,
+    (open, close): (char, char),
+    items: impl IntoIterator<Item = T>,
+    mut f: impl FnMut(&mut String, T) -> Result<(), E>,
+) -> Result<(), E> {
+    out.push(open);
+    for (i, x) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        f(out, x)?;
+    }
+    out.push(close);
     Ok(())
 }
 
 fn write_list(out: &mut String, buf: &Buffer, at: &str) -> Result<(), Unsayable> {
     fn each<T>(out: &mut String, xs: &[T], mut f: impl FnMut(&mut String, &T)) {
-        out.push('[');
-        for (i, x) in xs.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            f(out, x);
-        }
-        out.push(']');
+        let never: Result<(), std::convert::Infallible> = joined(out, ('[', ']'), xs, |o, x| {
+            f(o, x);
+            Ok(())
+        });
+        let Ok(()) = never;
     }
     match buf {
         Buffer::F64(xs) => each(out, xs, |o, &x| write_float(o, x)),
