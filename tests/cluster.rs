@@ -29,14 +29,11 @@ fn the_batch_job_runs_through_its_mpirun_line() {
     if !util::mpi() {
         return; // needs mpirun and a binary built with the mpi feature
     }
-    let out = Command::new("bash")
+    let out = util::mpi_env(&mut Command::new("bash"))
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/slurm_job.sh"))
         .env("PSHELL", util::binary())
         .env("SLURM_NTASKS", "3")
         .env("SLURM_SUBMIT_DIR", env!("CARGO_MANIFEST_DIR"))
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
         .env("NO_COLOR", "1")
         .output()
         .expect("bash runs the job");

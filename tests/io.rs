@@ -342,12 +342,10 @@ pub fn run_limited(on: On, dir: &Path, code: &str) {
         On::Threads(n) => format!("{limited} -n {n} script.rhai"),
         On::Mpi(n) => format!("mpirun --oversubscribe -n {} {limited} script.rhai", n + 1),
     };
-    let out = std::process::Command::new("sh")
+    let out = crate::util::mpi_env(&mut std::process::Command::new("sh"))
         .arg("-c")
         .arg(&launch)
         .current_dir(dir)
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .env("NO_COLOR", "1")
         // Open MPI's shared-memory transport backs its segments with files, which
         // the limit would cut: the ranks talk over TCP for this test.

@@ -35,15 +35,12 @@ fn jupyter_client_drives_the_kernel() {
     std::fs::create_dir_all(&work).unwrap();
     let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/jupyter/drive.py");
     let (transport, size) = if util::mpi() { ("mpi", "mpirun --oversubscribe -n 3") } else { ("threads", "3") };
-    let out = Command::new(py)
+    let out = util::mpi_env(&mut Command::new(py))
         .arg(&driver)
         .arg(util::binary())
         .arg(&data)
         .arg(&work)
         .args([transport, size])
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
         .output()
         .expect("run the Jupyter driver");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -122,14 +119,11 @@ fn examples_notebook_runs_under_nbclient() {
     }
     assert!(install.status().expect("install the kernelspec").success());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(py)
+    let out = util::mpi_env(&mut Command::new(py))
         .arg(root.join("tests/jupyter/notebook.py"))
         .arg(root.join("examples/notebook.ipynb"))
         .args(["pshell-nb", work.to_str().unwrap(), "2"])
         .env("JUPYTER_DATA_DIR", &data)
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
         .output()
         .expect("run nbclient");
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -172,12 +172,10 @@ fn under_mpi_a_killed_engine_ends_the_session_naming_it() {
     let path = dir.join("killed.rhai");
     std::fs::write(&path, "fn slow(x) { sleep(0.2); x }\nprint(lb_map(slow, range(0, 300)));\n").unwrap();
     let script = path.to_str().unwrap().to_string();
-    let mut child = Command::new("mpirun")
+    let mut child = crate::util::mpi_env(&mut Command::new("mpirun"))
         .args(["--oversubscribe", "-n", "4"])
         .arg(binary())
         .arg(&script)
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

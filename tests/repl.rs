@@ -316,7 +316,7 @@ fn invalid_utf8_on_stdin_is_reported_and_the_session_goes_on() {
         On::Mpi(n) => {
             let mut c = Command::new("mpirun");
             c.args(["--oversubscribe", "-n", &(n + 1).to_string()]).arg(util::binary());
-            c.env("OMPI_ALLOW_RUN_AS_ROOT", "1").env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+            util::mpi_env(&mut c);
             c
         }
     };

@@ -45,7 +45,7 @@ impl Pane {
         let mut cmd = Command::new("tmux");
         cmd.args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "50", "-s", "t"]);
         cmd.args(["sh", "-c", shell_line]);
-        cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1").env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+        util::mpi_env(&mut cmd);
         cmd.env_remove("NO_COLOR").env_remove("TMUX");
         for (k, v) in env {
             cmd.env(k, v);

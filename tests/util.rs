@@ -4,6 +4,7 @@
 //! cluster under `mpirun` with `PSHELL_MPI_RANKS` ranks (default "2 4 8": 1, 3 and 7
 //! engines); otherwise clusters are engine threads with the same engine counts.
 //! `PSHELL_MPI_ARGS` adds arguments to every `mpirun` (e.g. `--hostfile FILE`).
+//! Every `mpirun` a test starts gets [`mpi_env`].
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -23,6 +24,26 @@ impl On {
             On::Threads(n) | On::Mpi(n) => n,
         }
     }
+}
+
+/// The environment for a command that starts `mpirun` (directly or through a shell):
+/// allowed as root, more ranks than cores, and a session directory of its own. Open MPI
+/// keeps every job's session files under one `/tmp/ompi.HOST.UID`, which a finishing
+/// `mpirun` removes when it looks empty: a second `mpirun` starting at that moment fails
+/// in `orte_init` ("unable to create the desired directory"). Tests run in parallel, so
+/// each `mpirun` gets its own base directory.
+pub fn mpi_env(cmd: &mut Command) -> &mut Command {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    // Short, under /tmp: Open MPI puts Unix sockets in it (108-byte path limit).
+    let base = std::env::temp_dir()
+        .join(format!("pshell-mpi-{}", std::process::id()))
+        .join(N.fetch_add(1, Ordering::SeqCst).to_string());
+    std::fs::create_dir_all(&base).expect("mpirun session base directory");
+    cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .env("OMPI_MCA_orte_tmpdir_base", base)
 }
 
 /// Whether this test run is over MPI.
@@ -109,7 +130,7 @@ pub fn run_with(on: On, args: &[&str], stdin: Option<&str>, setting: &Setting) -
             c.args(["--oversubscribe", "-n", &(n + 1).to_string()]);
             c.args(std::env::var("PSHELL_MPI_ARGS").unwrap_or_default().split_whitespace());
             c.arg(binary());
-            c.env("OMPI_ALLOW_RUN_AS_ROOT", "1").env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+            mpi_env(&mut c);
             c
         }
     };
