@@ -196,7 +196,7 @@ fn eye(st: &St, ctx: &NativeCallContext, n: i64, o: Option<&Dynamic>) -> Res<Dis
         check_memory(c, &d, dtype)?;
         let (rank, m) = (c.rank(), cols as u64);
         let parts = global_parts(&d, rank);
-        let data = random::filled(&parts, |g| if (g % m) as i64 == (g / m) as i64 + k { 1.0 } else { 0.0 });
+        let data = random::filled(&parts, |g| if (g % m) as i64 == (g / m) as i64 + k { 1.0 } else { 0.0 })?;
         let shard = NdArray::from_vec(&d.local_shape(rank)?, data).astype(dtype)?;
         Ok(DistArray::from_shard(d, c.group().to_vec(), rank, shard))
     })

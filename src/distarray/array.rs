@@ -217,30 +217,35 @@ pub fn build(comm: &mut dyn Comm, dist: Distribution, dtype: DType, fill: Fill) 
     let shape = dist.local_shape(rank)?;
     let parts = global_parts(&dist, rank);
     let n: usize = shape.iter().product();
-    fn fill_typed<T: Stored>(shape: &[usize], n: usize, parts: &[Part], f: impl Fn(u64) -> T) -> NdArray {
-        let data = random::filled(parts, f);
+    fn fill_typed<T: Stored>(
+        shape: &[usize],
+        n: usize,
+        parts: &[Part],
+        f: impl Fn(u64) -> T,
+    ) -> Result<NdArray, DaError> {
+        let data = random::filled(parts, f)?;
         debug_assert_eq!(data.len(), n);
-        NdArray::from_vec(shape, data)
+        Ok(NdArray::from_vec(shape, data))
     }
     let shard = match fill {
         Fill::Value(v) => NdArray::full(dtype, &shape, v)?,
-        Fill::Index => dispatch_dtype!(dtype, T => fill_typed::<T>(&shape, n, &parts, |i| T::cast_from(i as i64))),
+        Fill::Index => dispatch_dtype!(dtype, T => fill_typed::<T>(&shape, n, &parts, |i| T::cast_from(i as i64))?),
         Fill::Line { start, step, end, n: total } => {
             dispatch_dtype!(dtype, T => fill_typed::<T>(&shape, n, &parts, |i| {
                 T::cast_from(if i as usize + 1 == total && total > 1 { end } else { start + step * i as f64 })
-            }))
+            })?)
         }
         Fill::Random { draw, seed } => {
             let key = random::key(seed);
             match draw {
                 Draw::Uniform => {
-                    dispatch_dtype!(dtype, T => fill_typed::<T>(&shape, n, &parts, |i| T::cast_from(random::uniform(key, i))))
+                    dispatch_dtype!(dtype, T => fill_typed::<T>(&shape, n, &parts, |i| T::cast_from(random::uniform(key, i)))?)
                 }
                 Draw::Normal { mean, std } => dispatch_dtype!(dtype, T => fill_typed::<T>(&shape, n, &parts, |i| {
                     T::cast_from(mean + std * random::normal(key, i))
-                })),
+                })?),
                 Draw::Int { lo, hi } => {
-                    dispatch_dtype!(dtype, T => fill_typed::<T>(&shape, n, &parts, |i| T::cast_from(random::int(key, i, lo, hi))))
+                    dispatch_dtype!(dtype, T => fill_typed::<T>(&shape, n, &parts, |i| T::cast_from(random::int(key, i, lo, hi)))?)
                 }
             }
         }

@@ -58,6 +58,14 @@ pub enum DistError {
     ShardLength { rank: usize, expected: usize, got: usize },
     /// A packed message of one transfer holds `got` elements where the plan says `expected`.
     PackedLength { from: usize, to: usize, expected: usize, got: usize },
+    /// The running request was interrupted while elements were being moved.
+    Interrupted(crate::interrupt::Interrupted),
+}
+
+impl From<crate::interrupt::Interrupted> for DistError {
+    fn from(e: crate::interrupt::Interrupted) -> DistError {
+        DistError::Interrupted(e)
+    }
 }
 
 /// `[a, b, c]`, the way shapes, grids and indices are shown in messages.
@@ -230,6 +238,7 @@ impl fmt::Display for DistError {
                 f,
                 "the data sent from engine {from} to engine {to} holds {got} elements but the redistribution plan says {expected}"
             ),
+            DistError::Interrupted(e) => write!(f, "{e}"),
         }
     }
 }

@@ -176,7 +176,7 @@ pub(super) fn fused_then(
                 t.len
             )));
         }
-        for_each_segment(&plan, t, |s| mine[s.src..s.src + s.len].copy_from_slice(&piece[s.packed..s.packed + s.len]));
+        for_each_segment(&plan, t, |s| mine[s.src..s.src + s.len].copy_from_slice(&piece[s.packed..s.packed + s.len]))?;
         store::park(piece);
     }
     Ok(Ok(DistArray::from_shard(dist, group, me, NdArray::from_vec(&shape, mine))))

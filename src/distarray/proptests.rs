@@ -320,7 +320,8 @@ fn check_plan(rng: &mut Rng, from: &Distribution, to: &Distribution) {
                 assert!(!dst_marks[t.dst_rank][s.dst + i], "{what}: destination written twice");
                 dst_marks[t.dst_rank][s.dst + i] = true;
             }
-        });
+        })
+        .unwrap();
         assert_eq!(packed, t.len, "{what}");
         total += t.len;
     }

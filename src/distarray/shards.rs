@@ -16,13 +16,18 @@
 //! redistributions against, and what the threads transport can use directly.
 //!
 //! Shard lengths are checked against the distributions; the layer owns no buffers and
-//! does no I/O.
+//! does no I/O. Segments are at most [`PIECE`] elements long, and the walk looks for an
+//! interrupt every [`PIECE`] elements, so a long redistribution can be stopped.
 
 use super::axis::default_dists;
 use super::distribution::Distribution;
 use super::error::DistError;
 use super::plan::{AxisRun, RedistributionPlan, Transfer};
+use crate::interrupt::{self, Interrupted};
 use crate::nd::store;
+
+/// The longest segment, and the elements copied between two interrupt checks.
+pub const PIECE: usize = 1 << 16;
 
 /// One contiguous copy of a transfer: `len` elements from offset `src` of the source
 /// shard to offset `dst` of the destination shard, at offset `packed` of the packed
@@ -39,8 +44,13 @@ pub struct Segment {
     pub len: usize,
 }
 
-/// Calls `f` for each contiguous segment of `transfer`, in packed order.
-pub fn for_each_segment(plan: &RedistributionPlan, transfer: &Transfer, mut f: impl FnMut(Segment)) {
+/// Calls `f` for each contiguous segment of `transfer` (at most [`PIECE`] elements),
+/// in packed order; stops early if the running request is interrupted.
+pub fn for_each_segment(
+    plan: &RedistributionPlan,
+    transfer: &Transfer,
+    f: impl FnMut(Segment),
+) -> Result<(), Interrupted> {
     let ndim = plan.source().ndim();
     let src_shape =
         plan.source().local_shape(transfer.src_rank).expect("a plan's transfers name ranks of its distributions");
@@ -61,21 +71,19 @@ pub fn for_each_segment(plan: &RedistributionPlan, transfer: &Transfer, mut f: i
             _ => break,
         }
     }
-    if depth == 0 {
-        if inner > 0 {
-            f(Segment { src: 0, dst: 0, packed: 0, len: inner });
-        }
-        return;
-    }
     let mut walk = Walk {
         runs: &runs[..depth],
         src_strides: strides(&src_shape),
         dst_strides: strides(&dst_shape),
         inner,
         packed: 0,
+        unchecked: 0,
         f,
     };
-    walk.axis(0, 0, 0);
+    if depth == 0 {
+        return walk.emit(0, 0, inner);
+    }
+    walk.axis(0, 0, 0)
 }
 
 /// Row-major strides of a shard of `shape`.
@@ -94,27 +102,45 @@ struct Walk<'a, F> {
     dst_strides: Vec<usize>,
     inner: usize,
     packed: usize,
+    /// Elements passed to `f` since the last interrupt check.
+    unchecked: usize,
     f: F,
 }
 
 impl<F: FnMut(Segment)> Walk<'_, F> {
-    fn axis(&mut self, a: usize, src_base: usize, dst_base: usize) {
+    fn axis(&mut self, a: usize, src_base: usize, dst_base: usize) -> Result<(), Interrupted> {
         let (ss, ds) = (self.src_strides[a], self.dst_strides[a]);
         let innermost = a + 1 == self.runs.len();
         for r in self.runs[a] {
             for rep in 0..r.reps {
                 let (src, dst) = (r.src + rep * r.src_step, r.dst + rep * r.dst_step);
                 if innermost {
-                    let len = r.len * self.inner;
-                    (self.f)(Segment { src: src_base + src * ss, dst: dst_base + dst * ds, packed: self.packed, len });
-                    self.packed += len;
+                    self.emit(src_base + src * ss, dst_base + dst * ds, r.len * self.inner)?;
                 } else {
                     for j in 0..r.len {
-                        self.axis(a + 1, src_base + (src + j) * ss, dst_base + (dst + j) * ds);
+                        self.axis(a + 1, src_base + (src + j) * ss, dst_base + (dst + j) * ds)?;
                     }
                 }
             }
         }
+        Ok(())
+    }
+
+    /// One contiguous stretch, in segments of at most [`PIECE`].
+    fn emit(&mut self, src: usize, dst: usize, len: usize) -> Result<(), Interrupted> {
+        let mut done = 0;
+        while done < len {
+            let n = (len - done).min(PIECE);
+            (self.f)(Segment { src: src + done, dst: dst + done, packed: self.packed, len: n });
+            self.packed += n;
+            done += n;
+            self.unchecked += n;
+            if self.unchecked >= PIECE {
+                interrupt::check("redistribute")?;
+                self.unchecked = 0;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -154,7 +180,7 @@ pub fn pack<T: Copy>(
         } else {
             out.extend_from_slice(&src_shard[s.src..s.src + s.len]);
         }
-    });
+    })?;
     Ok(())
 }
 
@@ -175,7 +201,7 @@ pub fn unpack<T: Copy>(
             got: packed.len(),
         });
     }
-    for_each_segment(plan, transfer, |s| copy(packed, s.packed, dst_shard, s.dst, s.len));
+    for_each_segment(plan, transfer, |s| copy(packed, s.packed, dst_shard, s.dst, s.len))?;
     Ok(())
 }
 
@@ -188,7 +214,7 @@ pub fn copy_transfer<T: Copy>(
 ) -> Result<(), DistError> {
     check_shard(plan.source(), transfer.src_rank, src_shard.len())?;
     check_shard(plan.target(), transfer.dst_rank, dst_shard.len())?;
-    for_each_segment(plan, transfer, |s| copy(src_shard, s.src, dst_shard, s.dst, s.len));
+    for_each_segment(plan, transfer, |s| copy(src_shard, s.src, dst_shard, s.dst, s.len))?;
     Ok(())
 }
 

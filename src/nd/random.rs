@@ -10,7 +10,13 @@
 //! bit-identical arrays on any number of engines and under any distribution.
 //!
 //! [`fill`] walks a shard's elements in row-major local order, given per axis the
-//! global-offset contribution of each local index, so it needs no division per element.
+//! global-offset contribution of each local index, so it needs no division per element,
+//! and looks for an interrupt every [`BLOCK`] elements.
+
+use crate::interrupt::{self, Interrupted};
+
+/// Elements written between two interrupt checks.
+const BLOCK: usize = 1 << 16;
 
 /// What to draw.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -99,46 +105,55 @@ impl Part {
 /// flat offset contributed by each local index along axis `a`; the element's value is
 /// `f(sum of its parts)`. Each element is written once, into a buffer advised for huge
 /// pages (no zero pass first).
-pub fn filled<T>(parts: &[Part], f: impl Fn(u64) -> T) -> Vec<T> {
+pub fn filled<T>(parts: &[Part], f: impl Fn(u64) -> T) -> Result<Vec<T>, Interrupted> {
     let n: usize = parts.iter().map(Part::len).product();
     let mut v = super::store::uninit::<T>(n);
-    fill(&mut v.spare_capacity_mut()[..n], parts, f);
+    fill(&mut v.spare_capacity_mut()[..n], parts, f)?;
     // SAFETY: `fill` wrote every one of the `n` elements (its rows tile `out` exactly).
     unsafe { v.set_len(n) };
-    v
+    Ok(v)
 }
 
-fn fill<T>(out: &mut [std::mem::MaybeUninit<T>], parts: &[Part], f: impl Fn(u64) -> T) {
+fn fill<T>(out: &mut [std::mem::MaybeUninit<T>], parts: &[Part], f: impl Fn(u64) -> T) -> Result<(), Interrupted> {
     let Some((last, outer)) = parts.split_last() else {
         if let Some(o) = out.first_mut() {
             o.write(f(0)); // a 0-d array: one element
         }
-        return;
+        return Ok(());
     };
     if out.is_empty() {
-        return;
+        return Ok(());
     }
     let mut index = vec![0usize; outer.len()];
+    let mut unchecked = 0;
     for row in out.chunks_mut(last.len()) {
         let base: u64 = index.iter().zip(outer).map(|(&i, p)| p.at(i)).sum();
-        match last {
-            // The common case (a row of consecutive indices), kept apart so that it
-            // vectorises: no multiply per element.
-            Part::Affine { start, step: 1, .. } => {
-                let first = base + start;
-                for (k, o) in row.iter_mut().enumerate() {
-                    o.write(f(first + k as u64));
-                }
+        for (c, piece) in row.chunks_mut(BLOCK).enumerate() {
+            unchecked += piece.len();
+            if unchecked >= BLOCK {
+                interrupt::check("random numbers")?;
+                unchecked = 0;
             }
-            Part::Affine { start, step, .. } => {
-                let first = base + start;
-                for (k, o) in row.iter_mut().enumerate() {
-                    o.write(f(first + k as u64 * step));
+            let k0 = c * BLOCK;
+            match last {
+                // The common case (a row of consecutive indices), kept apart so that it
+                // vectorises: no multiply per element.
+                Part::Affine { start, step: 1, .. } => {
+                    let first = base + start + k0 as u64;
+                    for (k, o) in piece.iter_mut().enumerate() {
+                        o.write(f(first + k as u64));
+                    }
                 }
-            }
-            Part::Table(t) => {
-                for (o, &g) in row.iter_mut().zip(t) {
-                    o.write(f(base + g));
+                Part::Affine { start, step, .. } => {
+                    let first = base + start + k0 as u64 * step;
+                    for (k, o) in piece.iter_mut().enumerate() {
+                        o.write(f(first + k as u64 * step));
+                    }
+                }
+                Part::Table(t) => {
+                    for (o, &g) in piece.iter_mut().zip(&t[k0..]) {
+                        o.write(f(base + g));
+                    }
                 }
             }
         }
@@ -150,6 +165,7 @@ fn fill<T>(out: &mut [std::mem::MaybeUninit<T>], parts: &[Part], f: impl Fn(u64)
             index[a] = 0;
         }
     }
+    Ok(())
 }
 
 /// The parts of a whole (not distributed) array of `shape`, for [`fill`].
@@ -171,7 +187,7 @@ mod tests {
     fn values_depend_on_seed_and_index_only() {
         let k = key(7);
         let parts = whole_parts(&[4, 4]);
-        let a = filled(&parts, |i| uniform(k, i));
+        let a = filled(&parts, |i| uniform(k, i)).unwrap();
         assert_eq!(a.len(), 16);
         for (i, &x) in a.iter().enumerate() {
             assert_eq!(x.to_bits(), uniform(k, i as u64).to_bits());
@@ -180,7 +196,7 @@ mod tests {
         assert_ne!(uniform(key(8), 0), uniform(k, 0));
         // A cyclic shard of 2 engines on axis 0 (rows 1 and 3) sees the same values.
         let shard_parts = vec![Part::Affine { start: 4, step: 8, len: 2 }, Part::Table((0..4).collect())];
-        let b = filled(&shard_parts, |i| uniform(k, i));
+        let b = filled(&shard_parts, |i| uniform(k, i)).unwrap();
         assert_eq!(&b[..4], &a[4..8]);
         assert_eq!(&b[4..], &a[12..]);
     }

@@ -14,9 +14,23 @@
 //! and bool sums and products are i64 (wrapping); f32 accumulates in f64. `min`/`max`
 //! propagate NaN; `argmin`/`argmax` give the first flat index of the extreme (a NaN
 //! counts as the extreme). Complex arrays have `sum mean prod var std all any`.
+//!
+//! Partials look for an interrupt every [`BLOCK`] elements (the same order of
+//! operations with or without the checks, so the same bits).
 
 use super::dtype::{DType, Elem, Scalar, C64};
 use super::{checked_axis, NdArray, NdError};
+use crate::interrupt::{self, Interrupted};
+
+/// Elements between two interrupt checks (tens of microseconds of work).
+const BLOCK: usize = 1 << 16;
+
+const WHAT: &str = "a reduction";
+
+/// `x` in blocks of [`BLOCK`], each after an interrupt check.
+fn blocks<T>(x: &[T]) -> impl Iterator<Item = Result<&[T], Interrupted>> {
+    x.chunks(BLOCK).map(|b| interrupt::check(WHAT).map(|()| b))
+}
 
 /// A reduction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +97,17 @@ impl Reduction {
     }
 }
 
+/// [`pairwise`] with an interrupt check before each subtree of at most [`BLOCK`]
+/// elements: the same tree, so the same sum.
+fn pairwise_checked<T: Copy>(x: &[T], f: impl Fn(T) -> f64 + Copy) -> Result<f64, Interrupted> {
+    if x.len() <= BLOCK {
+        interrupt::check(WHAT)?;
+        return Ok(pairwise(x, f));
+    }
+    let half = (x.len() / 2).next_multiple_of(8);
+    Ok(pairwise_checked(&x[..half], f)? + pairwise_checked(&x[half..], f)?)
+}
+
 /// Sum of `f(x)` over `x`, pairwise.
 fn pairwise<T: Copy>(x: &[T], f: impl Fn(T) -> f64 + Copy) -> f64 {
     if x.len() <= 1024 {
@@ -121,63 +146,80 @@ fn nan<T: Elem>(x: T) -> bool {
 }
 
 /// The partial of `op` over the elements `x`: empty when there is none (an empty part).
-fn partial<T: Elem + PartialOrd>(op: Reduction, x: &[T], mean: Option<Scalar>) -> Vec<Scalar> {
+fn partial<T: Elem + PartialOrd>(op: Reduction, x: &[T], mean: Option<Scalar>) -> Result<Vec<Scalar>, Interrupted> {
     use Reduction::*;
-    let pick = |better: fn(T, T) -> bool| -> Option<(T, usize)> {
+    let pick = |better: fn(T, T) -> bool| -> Result<Option<(T, usize)>, Interrupted> {
         let mut best: Option<(T, usize)> = None;
-        for (i, &v) in x.iter().enumerate() {
-            if nan(v) {
-                return Some((v, i));
-            }
-            if best.is_none_or(|(b, _)| better(v, b)) {
-                best = Some((v, i));
+        for (k, block) in blocks(x).enumerate() {
+            for (i, &v) in block?.iter().enumerate() {
+                let i = k * BLOCK + i;
+                if nan(v) {
+                    return Ok(Some((v, i)));
+                }
+                if best.is_none_or(|(b, _)| better(v, b)) {
+                    best = Some((v, i));
+                }
             }
         }
-        best
+        Ok(best)
     };
-    match op {
-        Sum | Mean if T::DTYPE.is_int() || T::DTYPE == DType::Bool => {
-            vec![Scalar::I64(x.iter().fold(0i64, |a, &v| a.wrapping_add(v.to_i64())))]
-        }
-        Sum | Mean => vec![Scalar::F64(pairwise(x, |v| v.to_f64()))],
+    let fold = |init: i64, f: fn(i64, i64) -> i64| -> Result<i64, Interrupted> {
+        blocks(x).try_fold(init, |a, b| Ok(b?.iter().fold(a, |a, &v| f(a, v.to_i64()))))
+    };
+    Ok(match op {
+        Sum | Mean if T::DTYPE.is_int() || T::DTYPE == DType::Bool => vec![Scalar::I64(fold(0, i64::wrapping_add)?)],
+        Sum | Mean => vec![Scalar::F64(pairwise_checked(x, |v| v.to_f64())?)],
         Var | Std => {
             let m = mean.expect("the mean comes first").as_f64();
-            vec![Scalar::F64(pairwise(x, |v| (v.to_f64() - m) * (v.to_f64() - m)))]
+            vec![Scalar::F64(pairwise_checked(x, |v| (v.to_f64() - m) * (v.to_f64() - m))?)]
         }
-        Prod if T::DTYPE.is_int() || T::DTYPE == DType::Bool => {
-            vec![Scalar::I64(x.iter().fold(1i64, |a, &v| a.wrapping_mul(v.to_i64())))]
-        }
-        Prod => vec![Scalar::F64(x.iter().fold(1.0, |a, &v| a * v.to_f64()))],
-        Min | Argmin => pick(|v, b| v < b).map_or(vec![], |(v, i)| vec![v.scalar(), Scalar::I64(i as i64)]),
-        Max | Argmax => pick(|v, b| v > b).map_or(vec![], |(v, i)| vec![v.scalar(), Scalar::I64(i as i64)]),
-        All => vec![Scalar::Bool(x.iter().all(|v| v.to_bool()))],
-        Any => vec![Scalar::Bool(x.iter().any(|v| v.to_bool()))],
-    }
+        Prod if T::DTYPE.is_int() || T::DTYPE == DType::Bool => vec![Scalar::I64(fold(1, i64::wrapping_mul)?)],
+        Prod => vec![Scalar::F64(
+            blocks(x).try_fold(1.0, |a, b| Ok::<_, Interrupted>(b?.iter().fold(a, |a, &v| a * v.to_f64())))?,
+        )],
+        Min | Argmin => pick(|v, b| v < b)?.map_or(vec![], |(v, i)| vec![v.scalar(), Scalar::I64(i as i64)]),
+        Max | Argmax => pick(|v, b| v > b)?.map_or(vec![], |(v, i)| vec![v.scalar(), Scalar::I64(i as i64)]),
+        All | Any => vec![Scalar::Bool(truth(op, x)?)],
+    })
 }
 
-fn partial_complex(op: Reduction, x: &[C64], mean: Option<Scalar>) -> Vec<Scalar> {
+/// `all` or `any` of `x`, stopping at the first block that decides it.
+fn truth<T: Elem>(op: Reduction, x: &[T]) -> Result<bool, Interrupted> {
+    let any = op == Reduction::Any;
+    for b in blocks(x) {
+        if b?.iter().any(|v| v.to_bool() == any) {
+            return Ok(any);
+        }
+    }
+    Ok(!any)
+}
+
+fn partial_complex(op: Reduction, x: &[C64], mean: Option<Scalar>) -> Result<Vec<Scalar>, Interrupted> {
     use Reduction::*;
-    match op {
-        Sum | Mean => vec![Scalar::C128(C64::new(pairwise(x, |v| v.re), pairwise(x, |v| v.im)))],
+    Ok(match op {
+        Sum | Mean => {
+            vec![Scalar::C128(C64::new(pairwise_checked(x, |v| v.re)?, pairwise_checked(x, |v| v.im)?))]
+        }
         Var | Std => {
             let m = match mean {
                 Some(Scalar::C128(m)) => m,
                 _ => unreachable!("the complex mean comes first"),
             };
-            vec![Scalar::F64(pairwise(x, |v| {
+            vec![Scalar::F64(pairwise_checked(x, |v| {
                 let d = v - m;
                 d.re * d.re + d.im * d.im
-            }))]
+            })?)]
         }
-        Prod => vec![Scalar::C128(x.iter().fold(C64::new(1.0, 0.0), |a, &v| a * v))],
-        All => vec![Scalar::Bool(x.iter().all(|v| v.to_bool()))],
-        Any => vec![Scalar::Bool(x.iter().any(|v| v.to_bool()))],
+        Prod => vec![Scalar::C128(
+            blocks(x).try_fold(C64::new(1.0, 0.0), |a, b| Ok::<_, Interrupted>(b?.iter().fold(a, |a, &v| a * v)))?,
+        )],
+        All | Any => vec![Scalar::Bool(truth(op, x)?)],
         Min | Max | Argmin | Argmax => unreachable!("refused by result_dtype"),
-    }
+    })
 }
 
 /// This array's partial of `op` (with the global mean for `var`/`std`).
-fn local_partial(a: &NdArray, op: Reduction, mean: Option<Scalar>) -> Vec<Scalar> {
+fn local_partial(a: &NdArray, op: Reduction, mean: Option<Scalar>) -> Result<Vec<Scalar>, Interrupted> {
     use super::Store;
     match a.store() {
         Store::F64(x) => partial(op, x.as_slice().expect("standard"), mean),
@@ -292,14 +334,14 @@ pub fn whole<E: From<NdError>>(
 }
 
 /// One step of [`whole`]: this part's partial, gathered and combined.
-fn run<E>(
+fn run<E: From<NdError>>(
     a: &NdArray,
     op: Reduction,
     mean: Option<Scalar>,
     gather: &mut dyn FnMut(Vec<Scalar>) -> Result<Vec<Vec<Scalar>>, E>,
     to_global: &dyn Fn(usize) -> usize,
 ) -> Result<Option<Vec<Scalar>>, E> {
-    let mut p = if a.size() == 0 { vec![] } else { local_partial(a, op, mean) };
+    let mut p = if a.size() == 0 { vec![] } else { local_partial(a, op, mean).map_err(NdError::from)? };
     if matches!(op, Reduction::Argmin | Reduction::Argmax) && !p.is_empty() {
         p[1] = Scalar::I64(to_global(int(p[1]) as usize) as i64);
     }
