@@ -271,14 +271,15 @@ mod tests {
         let plan = RedistributionPlan::new(&s, &t).unwrap();
         let tr = &plan.sends(0)[1]; // rows 1 of block 0..3 -> cyclic coordinate 1
         let mut segs = Vec::new();
-        for_each_segment(&plan, tr, |s| segs.push(s));
+        for_each_segment(&plan, tr, |s| segs.push(s)).unwrap();
         assert_eq!(segs, [Segment { src: 4, dst: 0, packed: 0, len: 4 }]);
         let same = RedistributionPlan::new(&s, &s).unwrap();
         let mut n = 0;
         for_each_segment(&same, &same.transfers()[0], |s| {
             assert_eq!(s.len, 12);
             n += 1;
-        });
+        })
+        .unwrap();
         assert_eq!(n, 1);
         // 4096x4096 [b, n] -> [c, n] over 2: engine 0 sends 1024 whole rows to engine 1.
         let s = Distribution::new(&[4096, 4096], &[B, N], 2).unwrap();
@@ -288,7 +289,8 @@ mod tests {
         for_each_segment(&plan, &plan.sends(0)[1], |s| {
             assert_eq!(s.len, 4096);
             rows += 1;
-        });
+        })
+        .unwrap();
         assert_eq!(rows, 1024);
     }
 
