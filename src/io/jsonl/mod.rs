@@ -116,22 +116,30 @@ fn write_value(out: &mut String, v: &Value, at: &mut String, depth: usize) -> Re
         }
         Value::List(buf) => write_list(out, buf, at)?,
         Value::Array(items) => joined(out, ('[', ']'), items.iter().enumerate(), |out, (i, item)| {
-            let len = at.len();
-            write!(at, "[{i}]").expect("to a String");
-            write_value(out, item, at, depth + 1)?;
-            at.truncate(len);
-            Ok(())
+            write_inside(out, item, at, format_args!("[{i}]"), depth)
         })?,
         Value::Map(entries) => joined(out, ('{', '}'), entries, |out, (k, item)| {
             write_str(out, k);
             out.push_str(": ");
-            let len = at.len();
-            write!(at, ".{k}").expect("to a String");
-            write_value(out, item, at, depth + 1)?;
-            at.truncate(len);
-            Ok(())
+            write_inside(out, item, at, format_args!(".{k}"), depth)
         })?,
     }
+    Ok(())
+}
+
+/// [`write_value`] of an element of a container, with `step` added to the path `at`
+/// for the length of the call.
+fn write_inside(
+    out: &mut String,
+    item: &Value,
+    at: &mut String,
+    step: std::fmt::Arguments,
+    depth: usize,
+) -> Result<(), Unsayable> {
+    let len = at.len();
+    at.write_fmt(step).expect("to a String");
+    write_value(out, item, at, depth + 1)?;
+    at.truncate(len);
     Ok(())
 }
 
