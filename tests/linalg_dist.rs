@@ -57,12 +57,17 @@ fn matmul_and_matvec_match_the_local_product_in_every_layout() {
             let i = da::matmul(da::arange(6).astype("i64"), da::ones([6]));
             let t = da::matmul(da::ones([1, 1]), da::ones([1, 1]));
             let big = da::random([300, 1100], #{{seed: 8}}); let big2 = da::random([1100, 70], #{{dist: ["c", "n"], seed: 9}});
-            let bigc = da::matmul(big, big2);`);
+            let bigc = da::matmul(big, big2);
+            let few = da::random([5, 600], #{{seed: 10}}); let few2 = da::random([600, 3], #{{seed: 11}});
+            let fewc = da::matmul(few, few2); let none = da::matmul(da::ones([3, 0]), da::ones([0, 4]));`);
         if rel(gather("cc"), nd::matmul(gather("ac"), gather("bc"))) > 1e-13 {{ throw "complex"; }}
         if px("f.dtype")[0] != "f32" {{ throw "f32 product is " + px("f.dtype")[0]; }}
         if px("i")[0] != 15.0 {{ throw "1-D · 1-D of ints: " + px("i")[0]; }}
         if gather("t").to_array() != [[1.0]] {{ throw "1x1"; }}
         if rel(gather("bigc"), nd::matmul(gather("big"), gather("big2"))) > 1e-13 {{ throw "several panels"; }}
+        // More engines than columns of the result (empty shards), and an empty inner axis.
+        if rel(gather("fewc"), nd::matmul(gather("few"), gather("few2"))) > 1e-13 {{ throw "5 x 600 x 3"; }}
+        if gather("none").shape != [3, 4] || gather("none").sum() != 0.0 {{ throw "empty inner axis"; }}
         print(`ok matmul, ${{cases}} layouts on ${{engines().len()}} engines`);
     "#
     );
