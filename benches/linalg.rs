@@ -12,7 +12,11 @@
 //!
 //! Engine times are measured inside the engines after a barrier (the slowest counts),
 //! best of 3. Sizes: `PSHELL_LINALG_N` (GEMM, default 4096), `PSHELL_CG_N` (grid side,
-//! default 2000). Run: `cargo bench --bench linalg`.
+//! default 2000). Run: `cargo bench --bench linalg` (`-- --gemm`: the GEMM rows only).
+//!
+//! Under `mpirun -n 3` (feature `mpi`; rank 0 is the console, 2 engines) it measures
+//! the GEMM rows over the MPI transport, the serial baseline on rank 0 while the
+//! engines wait.
 
 mod common;
 
@@ -71,8 +75,8 @@ fn random(shape: &[usize], seed: u64) -> NdArray {
     NdArray::from_vec(shape, (0..n as u64).map(|i| pshell::nd::random::uniform(key, i) - 0.5).collect::<Vec<f64>>())
 }
 
-fn main() {
-    let n: usize = std::env::var("PSHELL_LINALG_N").ok().and_then(|s| s.parse().ok()).unwrap_or(4096);
+/// Cores × f64 FMA throughput: `(cores, GFLOP/s of one core)`, with the report line.
+fn peak() -> (usize, f64) {
     let (cores, mhz) = machine();
     // f64 lanes of the widest vectors the CPU offers (faer's pulp picks them at run time:
     // 8 with AVX-512, 4 with AVX2), 2 FMA pipes. The clock is /proc's nominal one; a VM
@@ -91,8 +95,13 @@ fn main() {
         mhz / 1e3,
         cores as f64 * per_core
     );
-    let flops = 2.0 * (n as f64).powi(3);
+    (cores, per_core)
+}
 
+/// The GEMM rows: `da::matmul` on `client`'s 2 engines (`kind`: "threads" or "MPI")
+/// against one thread of faer's GEMM measured here.
+fn gemm_rows(client: &mut Client, kind: &str, n: usize, per_core: f64) {
+    let flops = 2.0 * (n as f64).powi(3);
     // Baseline: one thread of faer's GEMM on the same sizes.
     let (a, b) = (random(&[n, n], 1), random(&[n, n], 2));
     let (ae, be) = (a.as_slice::<f64>().unwrap(), b.as_slice::<f64>().unwrap());
@@ -103,19 +112,18 @@ fn main() {
         t.elapsed().as_secs_f64()
     });
     drop((a, b, c));
-
-    let mut two = cluster(2);
+    let engines = client.engines();
     setup(
-        &mut two,
+        client,
         &format!(
-            "let a = da::random([{n}, {n}], #{{dist: [\"b\", \"b\"], grid: [1, 2], seed: 1}}); \
-             let b = da::random([{n}, {n}], #{{dist: [\"b\", \"b\"], grid: [1, 2], seed: 2}}); \
+            "let a = da::random([{n}, {n}], #{{dist: [\"b\", \"b\"], grid: [1, {engines}], seed: 1}}); \
+             let b = da::random([{n}, {n}], #{{dist: [\"b\", \"b\"], grid: [1, {engines}], seed: 2}}); \
              let ar = da::random([{n}, {n}], #{{seed: 3}}); let br = da::random([{n}, {n}], #{{seed: 4}}); \
              a.local(); b.local(); ar.local(); br.local();"
         ),
     );
-    let on_grid = best(|| timed(&mut two, "let c = da::matmul(a, b); c.local()"));
-    let by_rows = best(|| timed(&mut two, "let c = da::matmul(ar, br); c.local()"));
+    let on_grid = best(|| timed(client, "let c = da::matmul(a, b); c.local()"));
+    let by_rows = best(|| timed(client, "let c = da::matmul(ar, br); c.local()"));
     let gf = |t: f64| flops / t / 1e9;
     println!(
         "GEMM {n}² f64  1 thread (faer)   {serial:>7.3} s {:>6.1} GFLOP/s ({:.0}% of one core's peak) INFO",
@@ -123,18 +131,62 @@ fn main() {
         100.0 * gf(serial) / per_core
     );
     println!(
-        "da::matmul {n}² 2 engines, grid  {on_grid:>7.3} s {:>6.1} GFLOP/s | ratio {:.2}x (target >= 1.7x) {}",
+        "da::matmul {n}² {engines} engines ({kind}), grid  {on_grid:>7.3} s {:>6.1} GFLOP/s | ratio {:.2}x (target >= 1.7x) {}",
         gf(on_grid),
         serial / on_grid,
         common::verdict(serial / on_grid >= 1.7)
     );
     println!(
-        "da::matmul {n}² 2 engines, rows  {by_rows:>7.3} s {:>6.1} GFLOP/s | ratio {:.2}x (redistributing both operands) INFO",
+        "da::matmul {n}² {engines} engines ({kind}), rows  {by_rows:>7.3} s {:>6.1} GFLOP/s | ratio {:.2}x (redistributing both operands) INFO",
         gf(by_rows),
         serial / by_rows
     );
     println!("  for scale: NumPy/OpenBLAS here 52.6 GFLOP/s on 1 thread, 100.7 on 2 (goal for 2 engines: >= 90)");
-    setup(&mut two, "a = (); b = (); ar = (); br = ();");
+    setup(client, "a = (); b = (); ar = (); br = ();");
+}
+
+fn gemm_size() -> usize {
+    std::env::var("PSHELL_LINALG_N").ok().and_then(|s| s.parse().ok()).unwrap_or(4096)
+}
+
+/// Under `mpirun -n 3` (2 engines): the GEMM rows over the MPI transport.
+#[cfg(feature = "mpi")]
+fn mpi_main() {
+    use pshell::runner;
+    use pshell::transport::mpi::{start, Role};
+    let (role, transport) = match start() {
+        Ok(started) => started,
+        Err(msg) => {
+            println!("MPI linalg benchmark: {msg}. Run it under `mpirun -n 3`.");
+            return;
+        }
+    };
+    match role {
+        Role::Engine => runner::run(Box::new(transport), EngineConfig::default()),
+        Role::Console => {
+            let mut client = Client::connect(Box::new(transport), Box::new(|_| {})).expect("engines start");
+            let (_, per_core) = peak();
+            gemm_rows(&mut client, "MPI", gemm_size(), per_core);
+        }
+    }
+}
+
+fn main() {
+    let under_mpi = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"].iter().any(|v| std::env::var(v).is_ok());
+    if under_mpi {
+        #[cfg(feature = "mpi")]
+        mpi_main();
+        #[cfg(not(feature = "mpi"))]
+        println!("MPI linalg benchmark skipped: build with `--features mpi`");
+        return;
+    }
+    let gemm_only = std::env::args().any(|a| a == "--gemm");
+    let (_, per_core) = peak();
+    let mut two = cluster(2);
+    gemm_rows(&mut two, "threads", gemm_size(), per_core);
+    if gemm_only {
+        return;
+    }
 
     // One thread: solve and svd.
     let m = random(&[2048, 2048], 5);

@@ -57,12 +57,17 @@ fn matmul_and_matvec_match_the_local_product_in_every_layout() {
             let i = da::matmul(da::arange(6).astype("i64"), da::ones([6]));
             let t = da::matmul(da::ones([1, 1]), da::ones([1, 1]));
             let big = da::random([300, 1100], #{{seed: 8}}); let big2 = da::random([1100, 70], #{{dist: ["c", "n"], seed: 9}});
-            let bigc = da::matmul(big, big2);`);
+            let bigc = da::matmul(big, big2);
+            let few = da::random([5, 600], #{{seed: 10}}); let few2 = da::random([600, 3], #{{seed: 11}});
+            let fewc = da::matmul(few, few2); let none = da::matmul(da::ones([3, 0]), da::ones([0, 4]));`);
         if rel(gather("cc"), nd::matmul(gather("ac"), gather("bc"))) > 1e-13 {{ throw "complex"; }}
         if px("f.dtype")[0] != "f32" {{ throw "f32 product is " + px("f.dtype")[0]; }}
         if px("i")[0] != 15.0 {{ throw "1-D · 1-D of ints: " + px("i")[0]; }}
         if gather("t").to_array() != [[1.0]] {{ throw "1x1"; }}
         if rel(gather("bigc"), nd::matmul(gather("big"), gather("big2"))) > 1e-13 {{ throw "several panels"; }}
+        // More engines than columns of the result (empty shards), and an empty inner axis.
+        if rel(gather("fewc"), nd::matmul(gather("few"), gather("few2"))) > 1e-13 {{ throw "5 x 600 x 3"; }}
+        if gather("none").shape != [3, 4] || gather("none").sum() != 0.0 {{ throw "empty inner axis"; }}
         print(`ok matmul, ${{cases}} layouts on ${{engines().len()}} engines`);
     "#
     );
@@ -118,19 +123,30 @@ fn tsqr_lstsq_cg_norm_and_eye_match_the_local_answers() {
         if px("few_it")[0] != 2 || px("few_res")[0] < 1e-6 {{ throw "maxiter"; }}
         // Norms and eye.
         px(`let a = da::random([13, 11], #{{dist: ["c", "bc:2"], seed: 12}}) - 0.5; let v = da::random([17], #{{dist: ["c"], seed: 13}}) - 0.5;
-            let na = [da::linalg::norm(a), da::linalg::norm(a, "fro"), da::linalg::norm(a, 1), da::linalg::norm(a, -1), da::linalg::norm(a, "inf"), da::linalg::norm(a, "-inf")];
+            let at = a.transpose();
+            let na = [da::linalg::norm(a), da::linalg::norm(a, "fro"), da::linalg::norm(a, 1), da::linalg::norm(a, -1), da::linalg::norm(a, "inf"), da::linalg::norm(a, "-inf"),
+                      da::linalg::norm(a, "nuc"), da::linalg::norm(a, 2), da::linalg::norm(a, -2), da::linalg::norm(at, "nuc"), da::linalg::norm(at, 2), da::linalg::norm(at, -2.0),
+                      da::linalg::norm(z, "nuc"), da::linalg::norm(z, 2), da::linalg::norm(z, -2), da::linalg::norm(da::zeros([0, 3]), 2)];
             let nv = [da::linalg::norm(v), da::linalg::norm(v, 1), da::linalg::norm(v, "inf"), da::linalg::norm(v, "-inf"), da::linalg::norm(v, 0), da::linalg::norm(v, 3)];
             let e = da::eye(5, #{{m: 7, k: -1, dist: ["c", "b"]}}); let ec = da::eye(4, #{{dtype: "c128"}});`);
         let a = gather("a");
         let v = gather("v");
-        let wa = [nd::linalg::norm(a), nd::linalg::norm(a, "fro"), nd::linalg::norm(a, 1), nd::linalg::norm(a, -1), nd::linalg::norm(a, "inf"), nd::linalg::norm(a, "-inf")];
+        let at = a.T;
+        let z = gather("z");
+        let wa = [nd::linalg::norm(a), nd::linalg::norm(a, "fro"), nd::linalg::norm(a, 1), nd::linalg::norm(a, -1), nd::linalg::norm(a, "inf"), nd::linalg::norm(a, "-inf"),
+                  nd::linalg::norm(a, "nuc"), nd::linalg::norm(a, 2), nd::linalg::norm(a, -2), nd::linalg::norm(at, "nuc"), nd::linalg::norm(at, 2), nd::linalg::norm(at, -2),
+                  nd::linalg::norm(z, "nuc"), nd::linalg::norm(z, 2), nd::linalg::norm(z, -2), 0.0];
         let wv = [nd::linalg::norm(v), nd::linalg::norm(v, 1), nd::linalg::norm(v, "inf"), nd::linalg::norm(v, "-inf"), nd::linalg::norm(v, 0), nd::linalg::norm(v, 3)];
         let na = pull("na")[0];
         let nv = pull("nv")[0];
-        for i in 0..6 {{
+        for i in 0..na.len() {{
             if (na[i] - wa[i]).abs() > 1e-12 * wa[i] {{ throw `matrix norm ${{i}}: ${{na[i]}} vs ${{wa[i]}}`; }}
+        }}
+        for i in 0..nv.len() {{
             if (nv[i] - wv[i]).abs() > 1e-12 * wv[i] {{ throw `vector norm ${{i}}: ${{nv[i]}} vs ${{wv[i]}}`; }}
         }}
+        let same = px("na");
+        for x in same {{ if x != same[0] {{ throw "engines disagree on the norms"; }} }}
         if (gather("e") != nd::eye(5, #{{m: 7, k: -1}})).any() {{ throw "eye"; }}
         if (gather("ec") != nd::eye(4, "c128")).any() || gather("ec").dtype != "c128" {{ throw "complex eye"; }}
         print("ok tsqr lstsq cg norm eye");
@@ -159,7 +175,9 @@ fn distributed_bad_input_is_refused_on_every_engine() {
                 [|| da::linalg::cg(da::eye(3), da::ones([3]), #{tolerance: 1}), "unknown option 'tolerance'"],
                 [|| da::linalg::cg(|v| v.sum(), da::ones([3])), "the operator must return a DistArray"],
                 [|| da::linalg::cg(|v| da::ones([4]), da::ones([3])), "the operator returned shape [4] for a vector of shape [3]"],
-                [|| da::linalg::norm(a, "nuc"), "needs its singular values"],
+                [|| da::linalg::norm(a, 3), "da::linalg::norm: norm order 3 is not a matrix norm"],
+                [|| da::linalg::norm(da::ones([5]), "nuc"), "norm order \"nuc\" is for matrices, not vectors"],
+                [|| da::linalg::norm(da::ones([2, 2, 2]), 2), "a norm order needs a 1-D or 2-D array"],
                 [|| da::linalg::norm(a, "bad"), "unknown norm order \"bad\""],
                 [|| da::eye(-2), "da::eye: sizes must be 0 or more"],
             ];

@@ -78,6 +78,13 @@ pub trait Comm {
     /// How many of the group's ranks share this engine's machine (and its memory).
     fn ranks_on_my_host(&mut self) -> Result<Vec<usize>, DaError>;
 
+    /// Whether a native kernel may run on a helper thread (one that never communicates)
+    /// while this engine's own thread exchanges: how SUMMA overlaps a panel's GEMM with
+    /// the next panel's communication. No by default.
+    fn compute_aside(&self) -> bool {
+        false
+    }
+
     /// The group's size.
     fn size(&self) -> usize {
         self.group().len()

@@ -98,6 +98,10 @@ impl Comm for GroupComm<'_> {
         Ok(out)
     }
 
+    fn compute_aside(&self) -> bool {
+        self.state.transport.helper_threads()
+    }
+
     fn ranks_on_my_host(&mut self) -> Result<Vec<usize>, DaError> {
         if self.state.transport.kind() == "threads" {
             return Ok((0..self.group.len()).collect());

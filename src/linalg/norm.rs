@@ -35,7 +35,7 @@ impl Ord {
         }
     }
 
-    fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             Ord::Fro => "\"fro\"".into(),
             Ord::Nuc => "\"nuc\"".into(),

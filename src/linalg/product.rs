@@ -8,7 +8,7 @@
 use super::error::LinAlgError;
 use super::field::{view, Cx, Field};
 use crate::nd::{DType, NdArray};
-use faer::{Accum, MatMut, Par};
+use faer::{Accum, MatMut, MatRef, Par};
 
 /// `c (m×n) = a (m×k) · b (k×n)`, or `c += a · b` when `accumulate`; all row-major.
 pub fn gemm<T: faer::traits::ComplexField + Copy>(
@@ -18,14 +18,29 @@ pub fn gemm<T: faer::traits::ComplexField + Copy>(
     (m, k, n): (usize, usize, usize),
     accumulate: bool,
 ) {
-    debug_assert!(c.len() == m * n && a.len() == m * k && b.len() == k * n);
+    debug_assert!(a.len() == m * k);
+    gemm_strided(c, a, k, b, (m, k, n), accumulate);
+}
+
+/// [`gemm`] with `a`'s rows `a_stride` elements apart (`a_stride ≥ k`): a block of
+/// columns of a wider row-major matrix, read in place.
+pub fn gemm_strided<T: faer::traits::ComplexField + Copy>(
+    c: &mut [T],
+    a: &[T],
+    a_stride: usize,
+    b: &[T],
+    (m, k, n): (usize, usize, usize),
+    accumulate: bool,
+) {
+    debug_assert!(c.len() == m * n && b.len() == k * n && a_stride >= k);
     if m == 0 || n == 0 {
         return;
     }
     let dst = MatMut::from_row_major_slice_mut(c, m, n);
     let beta = if accumulate { Accum::Add } else { Accum::Replace };
     let one = faer::traits::math_utils::one::<T>();
-    faer::linalg::matmul::matmul(dst, beta, view(a, m, k), view(b, k, n), one, Par::Seq);
+    let a = MatRef::from_row_major_slice_with_stride(a, m, k, a_stride);
+    faer::linalg::matmul::matmul(dst, beta, a, view(b, k, n), one, Par::Seq);
 }
 
 /// The dtype a product of `a` and `b` computes in.

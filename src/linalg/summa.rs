@@ -10,12 +10,21 @@
 //!   lives on one grid column and each panel of `b` on one grid row. Per panel, the
 //!   owner of `a`'s piece sends it along its grid row, the owner of `b`'s piece along
 //!   its grid column (one exchange: the two senders to an engine are never the same
-//!   one), and every engine adds `a_panel · b_panel` into its shard with faer's GEMM.
+//!   one), and every engine adds `a_panel · b_panel` into its shard with faer's GEMM
+//!   (an owner reads its own piece in place, strided; only what travels is copied).
 //!   Each exchange waits through the engine's progress loop, so Ctrl-C ends the
-//!   product between panels. The exchange sends without blocking and receives what
-//!   arrived, but the next panel is not requested before this one is multiplied:
-//!   communication is not overlapped with computation (the threads transport moves the
-//!   panels without copying them, so there it costs only the wait for the slowest).
+//!   product between panels.
+//! - **Overlap.** With more than one engine, a helper thread does the GEMM of panel
+//!   `t` while the engine's own thread exchanges panel `t + 1` (double buffering: two
+//!   panels in memory). The helper never communicates: the engine thread alone calls
+//!   the transport, which is what MPI's `MPI_THREAD_FUNNELED` allows (the MPI
+//!   transport asks for it; [`Comm::compute_aside`] says no if the library refused,
+//!   and then panels are fetched and multiplied in turn). On MPI this hides the copy
+//!   of each panel through shared memory or the network behind the previous GEMM;
+//!   on threads, where panels move without a copy, it hides the wait for the slowest
+//!   engine's send. Issuing the next panel's sends before the GEMM on one thread
+//!   would not overlap under MPI: a large send completes only when the receiver's
+//!   thread reaches its progress loop, which it would not do during its GEMM.
 //! - **Dtypes.** f64 and f32 run as they are; bool and integers as f64; c128 as four
 //!   real products of the real and imaginary parts.
 //! - **Matrix–vector.** `A.dot(x)`: `A` by rows (`["b", "n"]`), `x` gathered whole on
@@ -23,7 +32,7 @@
 
 use crate::distarray::ops;
 use crate::distarray::{exchange, AxisDist, Comm, DaError, DistArray, Distribution};
-use crate::linalg::product::{gemm, product_dtype};
+use crate::linalg::product::{gemm, gemm_strided, product_dtype};
 use crate::linalg::LinAlgError;
 use crate::nd::{BinOp, DType, NdArray, Scalar, Stored, UnOp, C64};
 use crate::protocol::Value;
@@ -162,12 +171,126 @@ pub fn matvec<T: Stored + faer::traits::ComplexField>(
     Ok(DistArray::from_shard(d, rows.group().to_vec(), rows.rank(), NdArray::from_vec(&[mi], y)))
 }
 
-fn summa<T: Stored + faer::traits::ComplexField>(
+/// One side of a panel: this engine's own elements read in place, or what arrived.
+enum Piece<'s, T> {
+    Mine(&'s [T]),
+    Got(Vec<T>),
+}
+
+impl<T> std::ops::Deref for Piece<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match self {
+            Piece::Mine(s) => s,
+            Piece::Got(v) => v,
+        }
+    }
+}
+
+/// The operands of one panel's GEMM: `a`'s `mi × w` piece (rows `a_stride` apart) and
+/// `b`'s `w × nj` piece.
+struct Job<'s, T> {
+    a: Piece<'s, T>,
+    a_stride: usize,
+    b: Piece<'s, T>,
+    w: usize,
+}
+
+/// What SUMMA knows on one engine: the grid, its coordinates and its local blocks.
+struct Summa<'s, T> {
+    grid: &'s crate::distarray::ProcessGrid,
+    k: usize,
+    pr: usize,
+    pc: usize,
+    i: usize,
+    j: usize,
+    mi: usize,
+    nj: usize,
+    a_start: usize,
+    a_cols: usize,
+    b_start: usize,
+    ae: &'s [T],
+    be: &'s [T],
+}
+
+impl<'s, T: Stored> Summa<'s, T> {
+    /// Panel `k0..k1`'s operands: the owners send their pieces along the grid row (`a`)
+    /// and column (`b`), everyone receives what it lacks. One exchange.
+    fn fetch(&self, comm: &mut dyn Comm, (k0, k1): (usize, usize)) -> Result<Job<'s, T>, DaError> {
+        let op = "da::matmul";
+        let (i, j, mi, nj, w) = (self.i, self.j, self.mi, self.nj, k1 - k0);
+        let (ca, rb) = (owner(self.k, self.pc, k0), owner(self.k, self.pr, k0));
+        let rank_at = |r: usize, q: usize| self.grid.rank(&[r, q]);
+        let mut sends = Vec::new();
+        let own_a = (j == ca).then(|| if mi == 0 { &self.ae[..0] } else { &self.ae[k0 - self.a_start..] });
+        if let Some(mine) = own_a.filter(|_| self.pc > 1) {
+            let mut v = Vec::with_capacity(mi * w);
+            for r in 0..mi {
+                v.extend_from_slice(&mine[r * self.a_cols..][..w]);
+            }
+            push_all(&mut sends, (0..self.pc).filter(|&q| q != j).map(|q| rank_at(i, q)), v);
+        }
+        let own_b = (i == rb).then(|| &self.be[(k0 - self.b_start) * nj..(k1 - self.b_start) * nj]);
+        if let Some(mine) = own_b.filter(|_| self.pr > 1) {
+            push_all(&mut sends, (0..self.pr).filter(|&r| r != i).map(|r| rank_at(r, j)), mine.to_vec());
+        }
+        let mut from = Vec::new();
+        if j != ca {
+            from.push(rank_at(i, ca));
+        }
+        if i != rb {
+            from.push(rank_at(rb, j));
+        }
+        let mut got = comm.exchange(op, sends, &from)?.into_iter();
+        let (a, a_stride) = match own_a {
+            Some(s) => (Piece::Mine(s), self.a_cols),
+            None => (Piece::Got(elems_of::<T>(got.next().expect("an a panel"), op)?), w),
+        };
+        let b = match own_b {
+            Some(s) => Piece::Mine(s),
+            None => Piece::Got(elems_of::<T>(got.next().expect("a b panel"), op)?),
+        };
+        let a_ok = matches!(a, Piece::Mine(_)) || a.len() == mi * w;
+        if !a_ok || b.len() != w * nj {
+            return Err(DaError::Comm(format!("{op}: a panel of the wrong size arrived")));
+        }
+        Ok(Job { a, a_stride, b, w })
+    }
+}
+
+/// `v` to each of `ranks`: clones to all but the last, which gets `v` itself.
+fn push_all<T: Stored>(sends: &mut Vec<(usize, Value)>, ranks: impl Iterator<Item = usize>, v: Vec<T>) {
+    let ranks: Vec<usize> = ranks.collect();
+    if let Some((&last, rest)) = ranks.split_last() {
+        sends.extend(rest.iter().map(|&r| (r, value_of(v.clone()))));
+        sends.push((last, value_of(v)));
+    }
+}
+
+/// The panels of the inner axis: cut at every block start of `a`'s columns and `b`'s
+/// rows, at most [`PANEL`] wide.
+fn panels(k: usize, pr: usize, pc: usize) -> Vec<(usize, usize)> {
+    let mut cuts: Vec<usize> =
+        (0..pc).map(|q| block(k, pc, q).0).chain((0..pr).map(|q| block(k, pr, q).0)).chain([0, k]).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = Vec::new();
+    for w in cuts.windows(2) {
+        let mut s = w[0];
+        while s < w[1] {
+            let e = (s + PANEL).min(w[1]);
+            out.push((s, e));
+            s = e;
+        }
+    }
+    out
+}
+
+fn summa<T: Stored + faer::traits::ComplexField + Send + Sync>(
     comm: &mut dyn Comm,
     a: &DistArray,
     b: &DistArray,
 ) -> Result<DistArray, DaError> {
-    let op = "da::matmul";
     let p = a.distribution().engines();
     let (pr, pc) = grid2(p);
     let (m, k, n) = (a.shape()[0], a.shape()[1], b.shape()[1]);
@@ -187,77 +310,51 @@ fn summa<T: Stored + faer::traits::ComplexField>(
     let b_start = block(k, pr, i).0;
     let (al, bl) = (a.local()?, b.local()?);
     let (ae, be) = (al.as_slice::<T>().expect("dtype"), bl.as_slice::<T>().expect("dtype"));
+    let s = Summa { grid: da.grid(), k, pr, pc, i, j, mi, nj, a_start, a_cols, b_start, ae, be };
     let mut out = vec![faer::traits::math_utils::zero::<T>(); mi * nj];
-    // Panel boundaries: every block start of the inner axis on either side, ≤ PANEL apart.
-    let mut cuts: Vec<usize> = (0..pc)
-        .map(|q| block(k, pc, q).0)
-        .chain((0..pr).map(|q| block(k, pr, q).0))
-        .chain([0, k])
-        .filter(|&s| s <= k)
-        .collect();
-    cuts.sort_unstable();
-    cuts.dedup();
-    let mut panels = Vec::new();
-    for w in cuts.windows(2) {
-        let mut s = w[0];
-        while s < w[1] {
-            let e = (s + PANEL).min(w[1]);
-            panels.push((s, e));
-            s = e;
+    let panels = panels(k, pr, pc);
+    let multiply = |out: &mut [T], job: &Job<'_, T>, first: bool| {
+        gemm_strided(out, &job.a, job.a_stride, &job.b, (mi, job.w, nj), !first);
+    };
+    if p == 1 || !comm.compute_aside() {
+        for (t, &panel) in panels.iter().enumerate() {
+            let job = s.fetch(comm, panel)?;
+            multiply(&mut out, &job, t == 0);
         }
-    }
-    let rank_at = |r: usize, q: usize| da.grid().rank(&[r, q]);
-    let mut first = true;
-    for (k0, k1) in panels {
-        let w = k1 - k0;
-        let (ca, rb) = (owner(k, pc, k0), owner(k, pr, k0));
-        let mut sends = Vec::new();
-        let a_panel = |_: ()| -> Vec<T> {
-            let mut v = Vec::with_capacity(mi * w);
-            for r in 0..mi {
-                let row = &ae[r * a_cols + (k0 - a_start)..][..w];
-                v.extend_from_slice(row);
+    } else {
+        // A helper thread multiplies panel t while this thread fetches panel t + 1. The
+        // helper never communicates; used panels come back here to be dropped.
+        std::thread::scope(|scope| -> Result<(), DaError> {
+            let (to_helper, jobs) = std::sync::mpsc::channel::<(Job<'_, T>, bool)>();
+            let (done_tx, done) = std::sync::mpsc::channel::<Job<'_, T>>();
+            let out = &mut out;
+            scope.spawn(move || {
+                for (job, first) in jobs {
+                    multiply(out, &job, first);
+                    if done_tx.send(job).is_err() {
+                        return;
+                    }
+                }
+            });
+            let mut next = match panels.first() {
+                Some(&panel) => Some(s.fetch(comm, panel)?),
+                None => None,
+            };
+            for t in 0..panels.len() {
+                let job = next.take().expect("fetched before its turn");
+                if to_helper.send((job, t == 0)).is_err() {
+                    break;
+                }
+                if let Some(&panel) = panels.get(t + 1) {
+                    next = Some(s.fetch(comm, panel)?);
+                }
+                if done.recv().is_err() {
+                    break;
+                }
             }
-            v
-        };
-        let mut own_a = None;
-        if j == ca {
-            let v = a_panel(());
-            for q in (0..pc).filter(|&q| q != j) {
-                sends.push((rank_at(i, q), value_of(v.clone())));
-            }
-            own_a = Some(v);
-        }
-        if i == rb && pr > 1 {
-            let v = be[(k0 - b_start) * nj..(k1 - b_start) * nj].to_vec();
-            for r in (0..pr).filter(|&r| r != i) {
-                sends.push((rank_at(r, j), value_of(v.clone())));
-            }
-        }
-        let mut from = Vec::new();
-        if j != ca {
-            from.push(rank_at(i, ca));
-        }
-        if i != rb {
-            from.push(rank_at(rb, j));
-        }
-        let mut got = comm.exchange(op, sends, &from)?.into_iter();
-        let a_p = match own_a {
-            Some(v) => v,
-            None => elems_of::<T>(got.next().expect("a panel"), op)?,
-        };
-        let b_recv;
-        let b_p: &[T] = if i == rb {
-            &be[(k0 - b_start) * nj..(k1 - b_start) * nj]
-        } else {
-            b_recv = elems_of::<T>(got.next().expect("b panel"), op)?;
-            &b_recv
-        };
-        if a_p.len() != mi * w || b_p.len() != w * nj {
-            return Err(DaError::Comm(format!("{op}: a panel of the wrong size arrived")));
-        }
-        gemm(&mut out, &a_p, b_p, (mi, w, nj), !first);
-        first = false;
+            // A helper that stopped early panicked: the scope's join passes the panic on.
+            Ok(())
+        })?;
     }
     Ok(DistArray::from_shard(dc, a.group().to_vec(), me, NdArray::from_vec(&[mi, nj], out)))
 }

@@ -88,6 +88,11 @@ pub trait Transport {
     fn send_each(&self, msgs: Vec<(Peer, Message)>) -> Vec<Result<(), TransportError>> {
         msgs.into_iter().map(|(p, m)| self.send(p, m)).collect()
     }
+    /// Whether this process may run helper threads beside the endpoint's own, threads
+    /// that never call the transport (MPI: the library granted `MPI_THREAD_FUNNELED`).
+    fn helper_threads(&self) -> bool {
+        true
+    }
     /// On an engine: the probe native kernels ask whether the console has interrupted
     /// (see [`crate::interrupt`]). An `Interrupt` (or `Shutdown`) the console sends also
     /// raises it, out of band, so a kernel learns of it without taking the inbox's

@@ -57,6 +57,8 @@ pub struct MpiTransport {
     signals: Rc<SimpleCommunicator>,
     /// On an engine: the highest request id interrupted so far.
     raised: Rc<Cell<u64>>,
+    /// Whether MPI granted `MPI_THREAD_FUNNELED` (helper threads that never call it).
+    funneled: bool,
     // Dropped last: finalizes MPI.
     _universe: Universe,
 }
@@ -78,7 +80,9 @@ pub fn start() -> Result<(Role, MpiTransport), String> {
     if one_node && std::env::var_os("OMPI_MCA_pml").is_none() {
         std::env::set_var("OMPI_MCA_pml", "ob1");
     }
-    let (universe, _) = mpi::initialize_with_threading(mpi::Threading::Single)
+    // Funneled: only this thread calls MPI, but native kernels may run on helper threads
+    // beside it (SUMMA's GEMM while the next panel travels).
+    let (universe, granted) = mpi::initialize_with_threading(mpi::Threading::Funneled)
         .ok_or_else(|| "MPI was already initialized".to_string())?;
     let world = universe.world();
     let (rank, size) = (world.rank() as usize, world.size() as usize);
@@ -100,6 +104,7 @@ pub fn start() -> Result<(Role, MpiTransport), String> {
         inbox: RefCell::new(VecDeque::new()),
         signals,
         raised: Rc::new(Cell::new(0)),
+        funneled: granted >= mpi::Threading::Funneled,
         _universe: universe,
     };
     Ok((role, t))
@@ -354,6 +359,10 @@ impl Transport for MpiTransport {
                 std::thread::sleep(NAP.min(timeout - waited));
             }
         }
+    }
+
+    fn helper_threads(&self) -> bool {
+        self.funneled
     }
 
     fn interrupt_probe(&self) -> crate::interrupt::Probe {
