@@ -6,9 +6,10 @@
 //! refinement of it that is total on the bits (`total_cmp`: `-0.0` before `0.0`, NaNs by
 //! payload), which a distributed sort uses so that its result does not depend on how
 //! the elements were spread. Lanes along an axis are gathered into one buffer, sorted
-//! stably ([`Order::sort_stable`]: the radix sorts of [`super::radix`] for real and
-//! integer types, Rust's stable sort for complex), and written back; the last axis is
-//! sorted in place.
+//! stably ([`Order::sort_stable`]: for integers, and floats whose ties are all the same
+//! bits, an unstable sort by the radix key, which gives the same result; the radix sort
+//! of [`super::radix`] for floats with `-0.0` and `0.0` or several NaN patterns; Rust's
+//! stable sort for complex), and written back; the last axis is sorted in place.
 
 use super::radix::{self, RadixKey};
 use super::{checked_axis, store, NdArray, NdError, Stored, C64};
@@ -65,8 +66,9 @@ macro_rules! int_order {
             fn total_cmp(&self, other: &Self) -> Ordering {
                 self.cmp(other)
             }
-            fn sort_stable(v: &mut [Self], scratch: &mut Vec<Self>) {
-                radix::sort::<$t, { <$t as RadixKey>::BYTES }>(v, scratch);
+            fn sort_stable(v: &mut [Self], _scratch: &mut Vec<Self>) {
+                // Equal integers are the same bits: no order among them can show.
+                v.sort_unstable_by_key(|x| x.key());
             }
             fn sort_pairs_stable(v: &mut [(Self, i64)], scratch: &mut Vec<(Self, i64)>) {
                 radix::sort_pairs::<$t, { <$t as RadixKey>::BYTES }>(v, scratch);
@@ -99,7 +101,13 @@ macro_rules! float_order {
                 }
             }
             fn sort_stable(v: &mut [Self], scratch: &mut Vec<Self>) {
-                radix::sort::<$t, { <$t as RadixKey>::BYTES }>(v, scratch);
+                if ties_show([&Self::tie_summary(v)[..]]) {
+                    radix::sort::<$t, { <$t as RadixKey>::BYTES }>(v, scratch);
+                } else {
+                    // Elements NumPy takes as equal are the same bits: the unstable sort
+                    // by key gives the stable sort's result, and is faster here.
+                    v.sort_unstable_by_key(|x| x.key());
+                }
             }
             fn sort_pairs_stable(v: &mut [(Self, i64)], scratch: &mut Vec<(Self, i64)>) {
                 radix::sort_pairs::<$t, { <$t as RadixKey>::BYTES }>(v, scratch);
