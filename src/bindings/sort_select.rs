@@ -176,18 +176,8 @@ pub fn register_da(engine: &mut Engine, state: &St) {
     });
     let st = state.clone();
     engine.register_fn("take", move |ctx: NativeCallContext, a: &mut DistArray, i: Dynamic, axis: i64| {
-        if a.shape().len() != 1 {
-            return Err(error(
-                &ctx,
-                format!(
-                    "take along an axis is for 1-d DistArrays; this one has {} axes (use take(indices) for flat indices)",
-                    a.shape().len()
-                ),
-            ));
-        }
-        crate::nd::checked_axis(axis, 1).map_err(|e| error(&ctx, e))?;
         let i = array_arg(&ctx, "take: the indices", &i)?;
-        with(&st, ctx.call_position(), |c| dsel::take(c, a, &i)).map(result_of)
+        with(&st, ctx.call_position(), |c| dsel::take_axis(c, a, &i, axis)).map(result_of)
     });
     let st = state.clone();
     engine.register_fn("put", move |ctx: NativeCallContext, a: &mut DistArray, i: Dynamic, v: Dynamic| {

@@ -127,6 +127,31 @@ pub fn take(comm: &mut dyn Comm, a: &DistArray, indices: &NdArray) -> Result<NdA
     dispatch_dtype!(a.dtype(), T => take_typed::<T>(comm, &shard, &at, me, indices.shape()))
 }
 
+/// NumPy's `np.take(a, indices, axis)`: the result's shape is `a`'s with `axis` replaced
+/// by `indices`' shape, on every engine. The positions asked are turned into flat
+/// indices and fetched as [`take`] does (one gather, each engine sending what it owns).
+pub fn take_axis(comm: &mut dyn Comm, a: &DistArray, indices: &NdArray, axis: i64) -> Result<NdArray, DaError> {
+    a.check_group(comm)?;
+    let shape = a.shape().to_vec();
+    let ax = crate::nd::checked_axis(axis, shape.len())?;
+    let (outer, n, inner) = crate::nd::sort::lanes(&shape, ax);
+    let what = || format!("axis {ax} with size {n}");
+    let idx: Vec<usize> =
+        index_values(indices, "take")?.into_iter().map(|i| checked_index(i, n, &what)).collect::<Result<_, _>>()?;
+    let mut flat = Vec::with_capacity(outer * idx.len() * inner);
+    for o in 0..outer {
+        for &j in &idx {
+            let at = (o * n + j) * inner;
+            flat.extend((at..at + inner).map(|f| f as i64));
+        }
+    }
+    let mut out_shape = shape[..ax].to_vec();
+    out_shape.extend_from_slice(indices.shape());
+    out_shape.extend_from_slice(&shape[ax + 1..]);
+    let flat = NdArray::from_vec(&[flat.len()], flat);
+    Ok(take(comm, a, &flat)?.reshape(&out_shape)?)
+}
+
 fn take_typed<T: Stored>(
     comm: &mut dyn Comm,
     shard: &NdArray,

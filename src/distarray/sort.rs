@@ -18,7 +18,8 @@ use super::comm::{Comm, DaError};
 use super::exchange::{elems_of, redistribute, value_of};
 use super::{AxisDist, Distribution};
 use crate::dispatch_dtype;
-use crate::nd::sort::{search_left, unique_sorted, Order};
+use crate::nd::radix::merge_runs;
+use crate::nd::sort::{search_left, ties_show, unique_sorted, Order};
 use crate::nd::{DType, NdArray, Stored};
 use crate::protocol::Value;
 use std::cmp::Ordering;
@@ -156,17 +157,19 @@ impl<T: Stored> Items for Indexed<T> {
     }
 }
 
-/// The sample sort of every engine's `items` (sorted here by `cmp`): this engine's
-/// bucket of the whole, sorted; buckets follow each other in rank order.
+/// The sample sort of every engine's `items` (sorted here stably by `local_sort`, which
+/// must agree with `cmp`): this engine's bucket of the whole, sorted; buckets follow each
+/// other in rank order. Of elements `cmp` takes as equal, a lower rank's come first.
 fn sample_sort<E: Copy + Send>(
     comm: &mut dyn Comm,
     op: &str,
     mut items: Vec<E>,
+    local_sort: impl FnOnce(&mut Vec<E>),
     cmp: impl Fn(&E, &E) -> Ordering + Copy,
     pack: impl Fn(Vec<E>) -> Value,
     unpack: impl Fn(Value, usize) -> Result<Vec<E>, DaError>,
 ) -> Result<Vec<E>, DaError> {
-    items.sort_unstable_by(cmp);
+    local_sort(&mut items);
     let (me, p) = (comm.rank(), comm.size());
     if p == 1 {
         return Ok(items);
@@ -177,7 +180,7 @@ fn sample_sort<E: Copy + Send>(
     for (r, v) in comm.allgather(op, pack(samples))?.into_iter().enumerate() {
         all.extend(unpack(v, r)?);
     }
-    all.sort_unstable_by(cmp);
+    all.sort_by(cmp);
     let splitters: Vec<E> = (1..p).map(|j| all[j * all.len() / p]).filter(|_| !all.is_empty()).collect();
     let mut cuts = vec![0];
     cuts.extend(splitters.iter().map(|s| items.partition_point(|x| cmp(x, s) == Ordering::Less)));
@@ -191,27 +194,73 @@ fn sample_sort<E: Copy + Send>(
     }
     let from: Vec<usize> = (0..p).filter(|&r| r != me).collect();
     let got = comm.exchange(op, sends, &from)?;
-    let mut mine: Vec<E> = items[cuts[me]..cuts[me + 1]].to_vec();
-    drop(items);
+    let mut received = Vec::with_capacity(p - 1);
     for (r, v) in from.into_iter().zip(got) {
-        mine.extend(unpack(v, r)?);
+        received.push(unpack(v, r)?);
     }
-    // The pieces are sorted runs: the stable sort merges them.
-    mine.sort_by(cmp);
-    Ok(mine)
+    // The pieces are sorted runs, one per engine in rank order: merged, not re-sorted.
+    let mut runs: Vec<&[E]> = received.iter().map(|v| &v[..]).collect();
+    runs.insert(me, &items[cuts[me]..cuts[me + 1]]);
+    Ok(merge_runs(&runs, |a, b| cmp(a, b) == Ordering::Less))
 }
 
-fn sorted_values<T: Order>(comm: &mut dyn Comm, op: &str, shard: &NdArray) -> Result<Vec<T>, DaError> {
-    let items = shard.as_slice::<T>().expect("dtype").to_vec();
-    sample_sort(comm, op, items, T::total_cmp, |v| v.encode(), |v, r| <Vec<T>>::decode(v, r, op))
+/// This engine's bucket of `shard`'s values in NumPy's stable order over the whole
+/// array (ties in global index order; `a` is the 1-d array `shard` belongs to).
+///
+/// Elements NumPy's order takes as equal are usually the same bits (integers always),
+/// and then their order cannot show: the values are sorted alone. Only when the array
+/// has zeros of both signs, or NaNs of several bit patterns, do they travel with their
+/// global indices, so that `-0.0` and `0.0` stay in input order across engines.
+fn sorted_values<T: Order>(comm: &mut dyn Comm, op: &str, a: &DistArray, shard: &NdArray) -> Result<Vec<T>, DaError> {
+    let values = shard.as_slice::<T>().expect("dtype");
+    let summaries = gather_ints(comm, op, &T::tie_summary(values))?;
+    if !ties_show(summaries.iter().map(|s| &s[..])) {
+        let cmp = |x: &T, y: &T| x.np_cmp(y);
+        return sample_sort(
+            comm,
+            op,
+            values.to_vec(),
+            |v| T::sort_stable(v, &mut Vec::new()),
+            cmp,
+            |v| v.encode(),
+            |v, r| <Vec<T>>::decode(v, r, op),
+        );
+    }
+    let items: Vec<(T, i64)> = values.iter().copied().zip(global_indices(a)).collect();
+    Ok(sorted_pairs(comm, op, items)?.into_iter().map(|(v, _)| v).collect())
 }
 
-/// Global indices of a 1-d shard's elements.
+/// The sample sort of `(value, global index)` pairs by value in NumPy's order, ties by
+/// index (NumPy's stable order); the pairs must be in increasing index order.
+fn sorted_pairs<T: Order>(comm: &mut dyn Comm, op: &str, items: Vec<(T, i64)>) -> Result<Vec<(T, i64)>, DaError> {
+    let cmp = |x: &(T, i64), y: &(T, i64)| x.0.np_cmp(&y.0).then(x.1.cmp(&y.1));
+    // A stable sort by value keeps the increasing indices of ties: the order of `cmp`.
+    let local = |v: &mut Vec<(T, i64)>| T::sort_pairs_stable(v, &mut Vec::new());
+    sample_sort(
+        comm,
+        op,
+        items,
+        local,
+        cmp,
+        |v| Indexed(v).encode(),
+        |v, r| Indexed::<T>::decode(v, r, op).map(|x| x.0),
+    )
+}
+
+/// The global C-order (flat) indices of `a`'s shard elements, in the shard's order.
+/// They increase: each axis maps local to global indices in increasing order, so the
+/// shard's C order is the global one restricted to it.
 fn global_indices(a: &DistArray) -> Vec<i64> {
     let d = a.distribution();
-    let (n, p, c) = (d.shape()[0], d.grid().dims()[0], a.rank());
-    let dist = d.dists()[0];
-    (0..a.local_shape()[0]).map(|l| dist.to_global(n, p, c, l) as i64).collect()
+    let mut coords = vec![0; d.ndim()];
+    d.grid().coords(a.rank(), &mut coords);
+    let mut flat = vec![0i64];
+    for (ax, &c) in coords.iter().enumerate() {
+        let (n, p, dist) = (d.shape()[ax], d.grid().dims()[ax], d.dists()[ax]);
+        let g: Vec<i64> = (0..d.axis_local_len(ax, c)).map(|l| dist.to_global(n, p, c, l) as i64).collect();
+        flat = flat.iter().flat_map(|&f| g.iter().map(move |&x| f * n as i64 + x)).collect();
+    }
+    flat
 }
 
 fn check_1d(a: &DistArray, op: &str) -> Result<(), DaError> {
@@ -230,7 +279,7 @@ pub fn sort_1d(comm: &mut dyn Comm, a: &DistArray) -> Result<DistArray, DaError>
     check_1d(a, "sort")?;
     let shard = a.local()?;
     dispatch_dtype!(a.dtype(), T => {
-        let mine = sorted_values::<T>(comm, "sort", &shard)?;
+        let mine = sorted_values::<T>(comm, "sort", a, &shard)?;
         block_from_pieces(comm, a, "sort", mine)
     })
 }
@@ -243,10 +292,7 @@ pub fn argsort_1d(comm: &mut dyn Comm, a: &DistArray) -> Result<DistArray, DaErr
     let idx = global_indices(a);
     dispatch_dtype!(a.dtype(), T => {
         let items: Vec<(T, i64)> = shard.as_slice::<T>().expect("dtype").iter().copied().zip(idx).collect();
-        let cmp = |x: &(T, i64), y: &(T, i64)| x.0.np_cmp(&y.0).then(x.1.cmp(&y.1));
-        let mine = sample_sort(comm, "argsort", items, cmp, |v| Indexed(v).encode(), |v, r| {
-            Indexed::<T>::decode(v, r, "argsort").map(|x| x.0)
-        })?;
+        let mine = sorted_pairs(comm, "argsort", items)?;
         block_from_pieces(comm, a, "argsort", mine.into_iter().map(|(_, i)| i).collect::<Vec<i64>>())
     })
 }
@@ -297,7 +343,7 @@ fn unique_typed<T: Order>(
     a: &DistArray,
     shard: &NdArray,
 ) -> Result<(DistArray, DistArray), DaError> {
-    let mine = sorted_values::<T>(comm, "unique", shard)?;
+    let mine = sorted_values::<T>(comm, "unique", a, shard)?;
     let (mut values, mut counts) = unique_sorted(&mine);
     drop(mine);
     // Runs of one value may continue on the next engines (e.g. -0.0 here, 0.0 there).

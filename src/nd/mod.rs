@@ -30,6 +30,7 @@ mod eval;
 pub mod expr;
 pub mod fft;
 mod kernels;
+pub mod radix;
 pub mod random;
 pub mod reduce;
 pub mod reshape;

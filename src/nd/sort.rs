@@ -6,8 +6,12 @@
 //! refinement of it that is total on the bits (`total_cmp`: `-0.0` before `0.0`, NaNs by
 //! payload), which a distributed sort uses so that its result does not depend on how
 //! the elements were spread. Lanes along an axis are gathered into one buffer, sorted
-//! with Rust's stable sort, and written back; the last axis is sorted in place.
+//! stably ([`Order::sort_stable`]: for integers, and floats whose ties are all the same
+//! bits, an unstable sort by the radix key, which gives the same result; the radix sort
+//! of [`super::radix`] for floats with `-0.0` and `0.0` or several NaN patterns; Rust's
+//! stable sort for complex), and written back; the last axis is sorted in place.
 
+use super::radix::{self, RadixKey};
 use super::{checked_axis, store, NdArray, NdError, Stored, C64};
 use std::cmp::Ordering;
 
@@ -21,6 +25,34 @@ pub trait Order: Stored {
     fn same(&self, other: &Self) -> bool {
         self.np_cmp(other) == Ordering::Equal
     }
+    /// Sorts `v` stably in NumPy's order (`scratch`: a buffer the sort may grow and reuse).
+    fn sort_stable(v: &mut [Self], _scratch: &mut Vec<Self>) {
+        v.sort_by(Self::np_cmp);
+    }
+    /// Sorts `(value, index)` pairs stably by value in NumPy's order.
+    fn sort_pairs_stable(v: &mut [(Self, i64)], _scratch: &mut Vec<(Self, i64)>) {
+        v.sort_by(|a, b| a.0.np_cmp(&b.0));
+    }
+    /// What tells apart elements NumPy's order takes as equal, in `v`: whether it holds
+    /// `-0.0`, whether `+0.0`, the smallest and the largest NaN bit pattern (as i64;
+    /// `MAX, MIN` when none). Across arrays: ties can show when some have `-0.0` and some
+    /// `+0.0`, or the smallest NaN pattern is not the largest ([`ties_show`]).
+    fn tie_summary(_v: &[Self]) -> [i64; 4] {
+        [0, 0, i64::MAX, i64::MIN]
+    }
+}
+
+/// Whether the [`Order::tie_summary`]s of some arrays' parts show that the order of tied
+/// elements matters (they are not all the same bits).
+pub fn ties_show<'a>(parts: impl IntoIterator<Item = &'a [i64]>) -> bool {
+    let (mut neg, mut pos, mut lo, mut hi) = (false, false, i64::MAX, i64::MIN);
+    for s in parts {
+        neg |= s[0] != 0;
+        pos |= s[1] != 0;
+        lo = lo.min(s[2]);
+        hi = hi.max(s[3]);
+    }
+    (neg && pos) || lo < hi
 }
 
 macro_rules! int_order {
@@ -33,6 +65,13 @@ macro_rules! int_order {
             #[inline]
             fn total_cmp(&self, other: &Self) -> Ordering {
                 self.cmp(other)
+            }
+            fn sort_stable(v: &mut [Self], _scratch: &mut Vec<Self>) {
+                // Equal integers are the same bits: no order among them can show.
+                v.sort_unstable_by_key(|x| x.key());
+            }
+            fn sort_pairs_stable(v: &mut [(Self, i64)], scratch: &mut Vec<(Self, i64)>) {
+                radix::sort_pairs::<$t, { <$t as RadixKey>::BYTES }>(v, scratch);
             }
         }
     )*};
@@ -61,12 +100,41 @@ macro_rules! float_order {
                     (false, true) => Ordering::Less,
                 }
             }
+            fn sort_stable(v: &mut [Self], scratch: &mut Vec<Self>) {
+                if ties_show([&Self::tie_summary(v)[..]]) {
+                    radix::sort::<$t, { <$t as RadixKey>::BYTES }>(v, scratch);
+                } else {
+                    // Elements NumPy takes as equal are the same bits: the unstable sort
+                    // by key gives the stable sort's result, and is faster here.
+                    v.sort_unstable_by_key(|x| x.key());
+                }
+            }
+            fn sort_pairs_stable(v: &mut [(Self, i64)], scratch: &mut Vec<(Self, i64)>) {
+                radix::sort_pairs::<$t, { <$t as RadixKey>::BYTES }>(v, scratch);
+            }
+            fn tie_summary(v: &[Self]) -> [i64; 4] {
+                let mut s = [0, 0, i64::MAX, i64::MIN];
+                for x in v {
+                    if *x == 0.0 {
+                        s[x.is_sign_positive() as usize] = 1;
+                    } else if x.is_nan() {
+                        let b = x.to_bits() as i64;
+                        s[2] = s[2].min(b);
+                        s[3] = s[3].max(b);
+                    }
+                }
+                s
+            }
         }
     )*};
 }
 float_order!(f64, f32);
 
 impl Order for C64 {
+    fn tie_summary(_v: &[Self]) -> [i64; 4] {
+        // Complex values are sorted with their indices always.
+        [1, 1, 0, 0]
+    }
     fn np_cmp(&self, other: &Self) -> Ordering {
         self.re.np_cmp(&other.re).then(self.im.np_cmp(&other.im))
     }
@@ -100,14 +168,16 @@ fn each_lane<T: Copy + Default>(data: &mut [T], (outer, n, inner): (usize, usize
 
 /// The indices that sort `lane` stably in NumPy's order.
 pub fn argsort_slice<T: Order>(lane: &[T], out: &mut [i64]) {
-    out.iter_mut().enumerate().for_each(|(i, x)| *x = i as i64);
-    out.sort_by(|&i, &j| lane[i as usize].np_cmp(&lane[j as usize]));
+    let mut pairs: Vec<(T, i64)> = lane.iter().copied().zip(0..).collect();
+    T::sort_pairs_stable(&mut pairs, &mut Vec::new());
+    out.iter_mut().zip(&pairs).for_each(|(o, p)| *o = p.1);
 }
 
 fn sorted<T: Order>(a: &NdArray, axis: usize) -> NdArray {
     let mut data = a.as_slice::<T>().expect("dtype").to_vec();
     if !data.is_empty() {
-        each_lane(&mut data, lanes(a.shape(), axis), |lane| lane.sort_by(T::np_cmp));
+        let mut scratch = Vec::new();
+        each_lane(&mut data, lanes(a.shape(), axis), |lane| T::sort_stable(lane, &mut scratch));
     }
     NdArray::from_vec(a.shape(), data)
 }
@@ -116,13 +186,14 @@ fn argsorted<T: Order>(a: &NdArray, axis: usize) -> NdArray {
     let src = a.as_slice::<T>().expect("dtype");
     let (outer, n, inner) = lanes(a.shape(), axis);
     let mut out = store::zeroed::<i64>(src.len());
-    let (mut lane, mut idx) = (vec![T::default(); n], vec![0i64; n]);
+    let (mut pairs, mut scratch) = (Vec::with_capacity(n), Vec::new());
     for o in 0..outer {
         for i in 0..inner {
             let base = o * n * inner + i;
-            (0..n).for_each(|j| lane[j] = src[base + j * inner]);
-            argsort_slice(&lane, &mut idx);
-            (0..n).for_each(|j| out[base + j * inner] = idx[j]);
+            pairs.clear();
+            pairs.extend((0..n).map(|j| (src[base + j * inner], j as i64)));
+            T::sort_pairs_stable(&mut pairs, &mut scratch);
+            (0..n).for_each(|j| out[base + j * inner] = pairs[j].1);
         }
     }
     NdArray::from_vec(a.shape(), out)
