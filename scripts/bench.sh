@@ -16,11 +16,12 @@
 # Nothing here fails on a MISS; the script fails only if a benchmark cannot run.
 #   fft:     benches/fft.rs, then examples/fft_scaling.rhai on threads and under MPI (INFO)
 #   wave 2:  arrays (cumsum), sort (2^26 f64), io (.npy/.npz/raw 1 GiB, loadtxt),
-#            linalg (GEMM 4096^2, solve, svd, CG; the GEMM rows again under mpirun -n 3)
+#            linalg (GEMM 4096^2, solve, svd, CG; the GEMM rows again under mpirun -n 3),
+#            interrupt (interrupt -> control inside native kernels, against loop {})
 # About 15 s for the first part once built, 3-4 minutes with the wave 2 benches (a cold
 # release build adds several minutes on 2 cores). `scripts/bench.sh NAME...` runs only
 # the named benches (threads mpi startup plots tasks distarray distdict fft arrays sort
-# io linalg).
+# io linalg interrupt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +36,7 @@ if ! command -v mpirun >/dev/null; then
   exit 2
 fi
 
-all="threads mpi startup plots tasks distarray distdict fft arrays sort io linalg"
+all="threads mpi startup plots tasks distarray distdict fft arrays sort io linalg interrupt"
 wanted="${*:-$all}"
 for name in $wanted; do
   case " $all " in *" $name "*) ;; *) echo "bench.sh: no bench '$name' (have: $all)" >&2; exit 2 ;; esac
@@ -102,3 +103,4 @@ if want linalg; then
   limit_long "$(exe linalg)"
   limit_long mpirun -n 3 "$(exe linalg)" --gemm
 fi
+if want interrupt; then limit_long "$(exe interrupt)"; fi

@@ -92,6 +92,35 @@ pub fn check(what: &'static str) -> Result<(), Interrupted> {
     })
 }
 
+/// Calls [`check`] once per [`Meter::PER`] elements of work, for kernels whose loops
+/// are short (a row of a few elements) but many: `meter.tick(row.len())?` per row.
+pub struct Meter {
+    what: &'static str,
+    left: usize,
+}
+
+impl Meter {
+    /// Elements of work between two checks.
+    pub const PER: usize = 1 << 16;
+
+    /// A meter for the kernel `what`; its first tick checks.
+    pub fn new(what: &'static str) -> Meter {
+        Meter { what, left: 0 }
+    }
+
+    /// Counts `n` elements of work done or about to be done; checks when the count
+    /// since the last check reaches [`Meter::PER`].
+    #[inline]
+    pub fn tick(&mut self, n: usize) -> Result<(), Interrupted> {
+        if self.left > n {
+            self.left -= n;
+            return Ok(());
+        }
+        self.left = Self::PER;
+        check(self.what)
+    }
+}
+
 /// The kernel that noticed an interrupt of the running request, if one did.
 pub fn tripped() -> Option<&'static str> {
     WATCH.with(|w| w.borrow().as_ref().and_then(|w| w.tripped))
@@ -128,6 +157,27 @@ mod tests {
         drop(guard);
         assert_eq!(tripped(), None);
         assert_eq!(check("a"), Ok(()));
+    }
+
+    #[test]
+    fn a_meter_checks_once_per_span_of_work() {
+        let calls = Rc::new(Cell::new(0));
+        let c = calls.clone();
+        let _guard = watch(
+            1,
+            Rc::new(move || {
+                c.set(c.get() + 1);
+                0
+            }),
+        );
+        let mut m = Meter::new("k");
+        for _ in 0..Meter::PER / 4 {
+            m.tick(4).unwrap();
+            // Spaced out in time too: each tick past a span may probe.
+            std::thread::sleep(Duration::ZERO);
+        }
+        m.tick(1).unwrap();
+        assert!(calls.get() <= 2, "{} probes for two spans of work", calls.get());
     }
 
     #[test]

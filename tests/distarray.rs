@@ -183,8 +183,9 @@ fn redistribute_transpose_roll_slice_copy_and_elements() {
                 if (gather("r") != g).any() {{ throw `redistribute ${{dist}} -> ${{to}}` }}
                 if px("r.dist")[0] != to {{ throw "dist" }}
             }}
-            px("let t = b.transpose();");
+            px("let t = b.transpose(); let t2 = b.T;");
             if (gather("t") != g.transpose()).any() {{ throw `transpose ${{dist}}` }}
+            if (gather("t2") != g.T).any() {{ throw `.T ${{dist}}` }}
             px("let r0 = da::roll(b, 2, 0); let r1 = da::roll(b, -3, 1);");
             let r0 = gather("r0");
             let r1 = gather("r1");

@@ -57,14 +57,19 @@ fn bad_waits_are_errors() {
 #[test]
 fn interrupt_stops_engines_inside_native_kernels() {
     // Each loop would run for minutes; the interrupt must stop the kernel it lands in.
-    // An engine waiting in an exchange (a DistArray FFT has some, even along its local
-    // axis) is interrupted there, without naming a kernel: only the purely local
-    // elementwise kernel must be caught inside (k[1] names it).
-    // Every engine reports the request interrupted, and those inside a kernel name it.
+    // An engine waiting in an exchange (a DistArray FFT, sort, matmul or scan has some)
+    // may be interrupted there, without naming a kernel: only the purely local kernels
+    // (NdArrays, or a DistArray's own elementwise work) must be caught inside (k[1] names
+    // them). Every engine reports the request interrupted, and those inside a kernel name
+    // it; variables survive.
     let on = clusters_with(2)[0];
     let code = r#"
 px("let a = da::random([2000000]); a.save(\"NPY\"); let c = da::random([600, 2048]) * 1.0; let b = 0; let kept = rank();");
-for k in [["(a * 2.0 + 1.0).local()", "an elementwise expression"], ["da::fft(c, 1)", ""], ["nd::load(\"NPY\")", "a file read"]] {
+px("let x = a.local(); let m = nd::random([1500, 1500]);");
+let kernels = [["(a * 2.0 + 1.0).local()", "an elementwise expression"], ["da::fft(c, 1)", ""], ["nd::load(\"NPY\")", "a file read"],
+    ["x.sort()", "a sort"], ["x.argsort()", "a sort"], ["x.cumsum()", "a scan"], ["x.diff()", "a scan"], ["nd::matmul(m, m)", "a matrix product"],
+    ["nd::loadtxt(\"CSV\", #{delimiter: \",\"})", "a text file's parse"], ["a.sort()", ""], ["da::matmul(c, c.T)", ""], ["a.cumsum()", ""]];
+for k in kernels {
     let r = px_async(`for i in 0..1000000 { b = ${k[0]}; }`);
     sleep(0.3);
     if r.ready() { throw `${k[0]} ended by itself` }
@@ -80,7 +85,12 @@ print(px("kept"));
 "#;
     let dir = crate::util::tempdir();
     let npy = dir.join("interrupt.npy");
-    let r = script(on, &code.replace("NPY", npy.to_str().expect("utf-8 path"))).ok();
+    // A text file that takes a debug build a few seconds to parse.
+    let csv = dir.join("interrupt.csv");
+    let rows: String = (0..300_000).map(|i| format!("{i},{}.25,-{i}e-3,7\n", i % 97)).collect();
+    std::fs::write(&csv, rows).expect("write the csv");
+    let code = code.replace("NPY", npy.to_str().expect("utf-8 path")).replace("CSV", csv.to_str().expect("utf-8 path"));
+    let r = script(on, &code).ok();
     let _ = std::fs::remove_dir_all(&dir);
     let kept: Vec<String> = (0..on.engines()).map(|e| e.to_string()).collect();
     assert_eq!(r.stdout, format!("[{}]\n", kept.join(", ")), "{on:?}");

@@ -46,6 +46,11 @@ impl Stats {
     pub fn max(&self) -> f64 {
         *self.sorted_us.last().expect("not empty")
     }
+
+    /// How many samples.
+    pub fn len(&self) -> usize {
+        self.sorted_us.len()
+    }
 }
 
 /// "PASS" or "MISS".
@@ -109,28 +114,34 @@ pub fn console_stream(console: &mut Console, n: usize) -> f64 {
 /// counts lines of engine output (from [`counting_sink`]): each trial waits until every
 /// engine has printed that it is inside the loop before interrupting.
 pub fn interrupt_latency(client: &mut Client, printed: &Rc<Cell<usize>>, trials: usize) -> Stats {
+    interrupt_latency_of(client, printed, "", &vec![Duration::from_millis(5); trials])
+}
+
+/// [`interrupt_latency`] of `loop { BODY }`, one trial per delay: the time the loop runs
+/// (after every engine said it started) before the interrupt.
+pub fn interrupt_latency_of(client: &mut Client, printed: &Rc<Cell<usize>>, body: &str, delays: &[Duration]) -> Stats {
     use pshell::protocol::RequestKind;
     let targets = all_engines(client);
-    let mut times = Vec::with_capacity(trials);
-    for trial in 0..trials {
+    let mut times = Vec::with_capacity(delays.len());
+    for (trial, delay) in delays.iter().enumerate() {
         let before = printed.get();
-        let kind = RequestKind::Execute { code: "print(\"in the loop\"); loop {}".into(), origin: "bench".into() };
-        let id = client.submit(&targets, kind);
+        let code = format!("print(\"in the loop\"); loop {{ {body} }}");
+        let id = client.submit(&targets, RequestKind::Execute { code: code.into(), origin: "bench".into() });
         let deadline = Instant::now() + Duration::from_secs(10);
         while printed.get() < before + targets.len() {
             assert!(Instant::now() < deadline, "engines did not start the loop");
             client.pump(Duration::from_millis(1));
         }
         // Let the loop run for a moment, as a person would before pressing Ctrl-C.
-        let spin_until = Instant::now() + Duration::from_millis(5);
+        let spin_until = Instant::now() + *delay;
         while Instant::now() < spin_until {
             client.pump(Duration::from_micros(200));
         }
         let t = Instant::now();
         client.interrupt(&targets);
         let replies = client
-            .wait(id, Some(Duration::from_secs(10)))
-            .unwrap_or_else(|| panic!("trial {trial}: loop {{}} not interrupted within 10 s"));
+            .wait(id, Some(Duration::from_secs(30)))
+            .unwrap_or_else(|| panic!("trial {trial}: loop {{ {body} }} not interrupted within 30 s"));
         times.push(t.elapsed());
         for r in &replies {
             match &r.outcome {

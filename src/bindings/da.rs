@@ -262,6 +262,12 @@ pub fn register(engine: &mut Engine, state: &St) {
     engine.register_fn("transpose", move |ctx: NativeCallContext, a: &mut DistArray| {
         with(&st, ctx.call_position(), |c| exchange::transpose(c, a))
     });
+    // `a.T`, as NdArray's: a property getter is the function `get$T` (it needs the call
+    // context, which `register_get` does not give).
+    let st = state.clone();
+    engine.register_fn("get$T", move |ctx: NativeCallContext, a: &mut DistArray| {
+        with(&st, ctx.call_position(), |c| exchange::transpose(c, a))
+    });
     let st = state.clone();
     engine.register_fn("slice", move |ctx: NativeCallContext, a: &mut DistArray, r: Array| {
         let ranges = array_ops::ranges_of(&ctx, &r)?;

@@ -131,7 +131,7 @@ pub fn register_nd(engine: &mut Engine) {
 pub fn add_nd(m: &mut Module) {
     let unique = |ctx: &NativeCallContext, x: &NdArray, o: Option<&Dynamic>| -> Res<Dynamic> {
         let counts = counts_option(ctx, "nd::unique", o)?;
-        let (v, c) = x.unique();
+        let (v, c) = x.unique().map_err(|e| error(ctx, e))?;
         Ok(if counts { pair(Dynamic::from(v), Dynamic::from(c)).into() } else { Dynamic::from(v) })
     };
     m.set_native_fn("unique", move |ctx: NativeCallContext, x: NdArray| unique(&ctx, &x, None));

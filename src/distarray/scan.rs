@@ -74,10 +74,10 @@ fn typed<T: ScanElem>(
     // else into a new buffer in the same pass.
     let mut data: Vec<T> = if shard.is_unique() {
         let mut d = T::from_buffer(shard.into_buffer().1).map_err(|_| DaError::Invalid("scan: dtype".into()))?;
-        scan_in_place(&mut d, dims, op);
+        scan_in_place(&mut d, dims, op)?;
         d
     } else {
-        scan_copy(shard.as_slice::<T>().expect("dtype"), dims, op)
+        scan_copy(shard.as_slice::<T>().expect("dtype"), dims, op)?
     };
     let totals = last_slice(&data, dims, op);
     let all = comm.allgather(op.name(), value_of(totals))?;
@@ -104,7 +104,7 @@ fn typed<T: ScanElem>(
         });
     }
     if let Some(c) = carry {
-        combine_in_place(&mut data, dims, &c, op);
+        combine_in_place(&mut data, dims, &c, op)?;
     }
     Ok(NdArray::from_vec(&shape, data))
 }

@@ -18,6 +18,7 @@ use super::comm::{Comm, DaError};
 use super::exchange::{elems_of, redistribute, value_of};
 use super::{AxisDist, Distribution};
 use crate::dispatch_dtype;
+use crate::interrupt::Interrupted;
 use crate::nd::radix::merge_runs;
 use crate::nd::sort::{search_left, ties_show, unique_sorted, Order};
 use crate::nd::{DType, NdArray, Stored};
@@ -164,12 +165,12 @@ fn sample_sort<E: Copy + Send>(
     comm: &mut dyn Comm,
     op: &str,
     mut items: Vec<E>,
-    local_sort: impl FnOnce(&mut Vec<E>),
+    local_sort: impl FnOnce(&mut Vec<E>) -> Result<(), Interrupted>,
     cmp: impl Fn(&E, &E) -> Ordering + Copy,
     pack: impl Fn(Vec<E>) -> Value,
     unpack: impl Fn(Value, usize) -> Result<Vec<E>, DaError>,
 ) -> Result<Vec<E>, DaError> {
-    local_sort(&mut items);
+    local_sort(&mut items)?;
     let (me, p) = (comm.rank(), comm.size());
     if p == 1 {
         return Ok(items);
@@ -201,7 +202,7 @@ fn sample_sort<E: Copy + Send>(
     // The pieces are sorted runs, one per engine in rank order: merged, not re-sorted.
     let mut runs: Vec<&[E]> = received.iter().map(|v| &v[..]).collect();
     runs.insert(me, &items[cuts[me]..cuts[me + 1]]);
-    Ok(merge_runs(&runs, |a, b| cmp(a, b) == Ordering::Less))
+    Ok(merge_runs(&runs, |a, b| cmp(a, b) == Ordering::Less)?)
 }
 
 /// This engine's bucket of `shard`'s values in NumPy's stable order over the whole

@@ -11,6 +11,7 @@
 use super::key::{by_owner, owner, show, Key};
 use super::store::SlotOp;
 use super::{DictError, Handle, Link, Outcome};
+use crate::interrupt::Meter;
 use crate::protocol::{DictAnswer, DictFailure, DictMsg, DictOp, DictStatus, Peer, Value, WriteOp};
 
 /// This side's engine id, if it is an engine.
@@ -230,7 +231,9 @@ pub fn write(link: &mut dyn Link, h: &Handle, op: WriteOp) -> Result<(), DictErr
 pub fn write_many(link: &mut dyn Link, h: &Handle, ops: Vec<WriteOp>) -> Result<(), DictError> {
     let share = if ops.len() < 256 { 0 } else { ops.len() / h.engines + ops.len() / (8 * h.engines) };
     let mut groups: Vec<Vec<WriteOp>> = (0..h.engines).map(|_| Vec::with_capacity(share)).collect();
+    let mut meter = Meter::new("a dict batch");
     for op in ops {
+        meter.tick(1)?;
         groups[owner(key_of(&op), h.engines)].push(op);
     }
     let mine = match engine_id(link) {
@@ -269,7 +272,7 @@ pub fn write_groups<O: Into<SlotOp>>(
 pub fn get_many(link: &mut dyn Link, h: &Handle, keys: Vec<Key>) -> Result<Vec<Option<Value>>, DictError> {
     check_refused(link, h)?;
     let n = keys.len();
-    let per_owner = by_owner(keys, h.engines);
+    let per_owner = by_owner(keys, h.engines)?;
     let mut positions = Vec::new();
     let mut ops = Vec::new();
     for (o, (pos, keys)) in per_owner.into_iter().enumerate().filter(|(_, g)| !g.0.is_empty()) {

@@ -7,6 +7,7 @@
 //! agrees on every key's owner: `owner = hash % engines`. Inside an owner, tables hash
 //! keys with a faster word-at-a-time hasher ([`KeyHasher`]) whose values never travel.
 
+use crate::interrupt::{Interrupted, Meter};
 pub use crate::protocol::DictKey as Key;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -51,16 +52,21 @@ pub fn str_owner(s: &str, engines: usize) -> usize {
     (mix(fnv1a(fnv1a(FNV_OFFSET, &[3]), s.as_bytes())) % engines.max(1) as u64) as usize
 }
 
+/// One owner's share of a batch of keys: their positions in the batch, and the keys.
+pub type Share = (Vec<usize>, Vec<Key>);
+
 /// Keys grouped by owner, each with the keys' positions in `keys`: one group per engine
-/// (batch calls send one message per owner).
-pub fn by_owner(keys: Vec<Key>, engines: usize) -> Vec<(Vec<usize>, Vec<Key>)> {
-    let mut groups: Vec<(Vec<usize>, Vec<Key>)> = (0..engines).map(|_| (Vec::new(), Vec::new())).collect();
+/// (batch calls send one message per owner). Interruptible (a batch can be millions).
+pub fn by_owner(keys: Vec<Key>, engines: usize) -> Result<Vec<Share>, Interrupted> {
+    let mut groups: Vec<Share> = (0..engines).map(|_| (Vec::new(), Vec::new())).collect();
+    let mut meter = Meter::new("a dict batch");
     for (i, k) in keys.into_iter().enumerate() {
+        meter.tick(1)?;
         let g = &mut groups[owner(&k, engines)];
         g.0.push(i);
         g.1.push(k);
     }
-    groups
+    Ok(groups)
 }
 
 /// The key as a script writes it: `"text"`, `'c'`, `42`, `true`.

@@ -108,6 +108,12 @@ pub enum DictError {
     Failed(String),
 }
 
+impl From<crate::interrupt::Interrupted> for DictError {
+    fn from(_: crate::interrupt::Interrupted) -> DictError {
+        DictError::Interrupted
+    }
+}
+
 impl std::fmt::Display for DictError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

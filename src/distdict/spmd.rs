@@ -129,7 +129,7 @@ pub fn get_many(link: &mut dyn SpmdLink, h: &Handle, keys: Vec<Key>) -> Result<V
     let what = format!("get_many({} keys)", keys.len());
     let me = me(link);
     let n = keys.len();
-    let per_owner = by_owner(keys, h.engines);
+    let per_owner = by_owner(keys, h.engines)?;
     let mut out = vec![None; n];
     let mut put = |pos: Vec<usize>, a: DictAnswer| match a {
         DictAnswer::Values(values) if values.len() == pos.len() => {

@@ -7,8 +7,20 @@
 
 use super::error::LinAlgError;
 use super::field::{view, Cx, Field};
-use crate::nd::{DType, NdArray};
+use crate::interrupt::{self, Interrupted};
+use crate::nd::{DType, NdArray, NdError};
 use faer::{Accum, MatMut, MatRef, Par};
+
+/// What an interrupted product reports.
+pub const WHAT: &str = "a matrix product";
+
+/// The most multiply-adds in one call of faer's GEMM from [`gemm_pieces`], about 20 ms
+/// of one core's work, between two checks for an interrupt.
+const PIECE: usize = 1 << 29;
+/// The thinnest cut of the inner axis (faer's own blocks are about this deep, so cuts no
+/// thinner cost nothing), and of the rows.
+const MIN_DEPTH: usize = 256;
+const MIN_ROWS: usize = 64;
 
 /// `c (m×n) = a (m×k) · b (k×n)`, or `c += a · b` when `accumulate`; all row-major.
 pub fn gemm<T: faer::traits::ComplexField + Copy>(
@@ -41,6 +53,57 @@ pub fn gemm_strided<T: faer::traits::ComplexField + Copy>(
     let one = faer::traits::math_utils::one::<T>();
     let a = MatRef::from_row_major_slice_with_stride(a, m, k, a_stride);
     faer::linalg::matmul::matmul(dst, beta, a, view(b, k, n), one, Par::Seq);
+}
+
+/// [`gemm_strided`] in pieces of at most [`PIECE`] multiply-adds (row blocks of `a`,
+/// cuts of the inner axis), calling `stop` before each; a `stop` error ends the product
+/// with `c` part written. Products too small to cut are one call.
+pub fn gemm_pieces<T: faer::traits::ComplexField + Copy>(
+    c: &mut [T],
+    a: &[T],
+    a_stride: usize,
+    b: &[T],
+    (m, k, n): (usize, usize, usize),
+    accumulate: bool,
+    stop: &mut dyn FnMut() -> Result<(), Interrupted>,
+) -> Result<(), Interrupted> {
+    cut(c, a, a_stride, b, (m, k, n), accumulate, stop, PIECE)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cut<T: faer::traits::ComplexField + Copy>(
+    c: &mut [T],
+    a: &[T],
+    a_stride: usize,
+    b: &[T],
+    (m, k, n): (usize, usize, usize),
+    accumulate: bool,
+    stop: &mut dyn FnMut() -> Result<(), Interrupted>,
+    piece: usize,
+) -> Result<(), Interrupted> {
+    stop()?;
+    if m.saturating_mul(k).saturating_mul(n) <= piece || m == 0 || n == 0 || k == 0 {
+        gemm_strided(c, a, a_stride, b, (m, k, n), accumulate);
+        return Ok(());
+    }
+    let depth = (piece / (m * n)).max(MIN_DEPTH).min(k);
+    let rows = (piece / (depth * n)).max(MIN_ROWS).min(m);
+    for r0 in (0..m).step_by(rows) {
+        let r1 = (r0 + rows).min(m);
+        for k0 in (0..k).step_by(depth) {
+            let k1 = (k0 + depth).min(k);
+            stop()?;
+            gemm_strided(
+                &mut c[r0 * n..r1 * n],
+                &a[r0 * a_stride + k0..],
+                a_stride,
+                &b[k0 * n..k1 * n],
+                (r1 - r0, k1 - k0, n),
+                accumulate || k0 > 0,
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The dtype a product of `a` and `b` computes in.
@@ -111,7 +174,7 @@ fn stack_offset(idx: &[usize], own: &[usize]) -> usize {
     idx.iter().zip(own).fold(0, |acc, (&i, &n)| acc * n + if n == 1 { 0 } else { i })
 }
 
-fn run<T: faer::traits::ComplexField + Copy>(p: &Plan, a: &[T], b: &[T]) -> Vec<T> {
+fn run<T: faer::traits::ComplexField + Copy>(p: &Plan, a: &[T], b: &[T]) -> Result<Vec<T>, Interrupted> {
     let (m, k, n) = (p.m, p.k, p.n);
     let count: usize = p.batch.iter().product();
     let mut out = vec![faer::traits::math_utils::zero::<T>(); count * m * n];
@@ -123,15 +186,17 @@ fn run<T: faer::traits::ComplexField + Copy>(p: &Plan, a: &[T], b: &[T]) -> Vec<
             r /= p.batch[ax];
         }
         let (oa, ob) = (stack_offset(&idx, &p.a_batch), stack_offset(&idx, &p.b_batch));
-        gemm(
+        gemm_pieces(
             &mut out[s * m * n..(s + 1) * m * n],
             &a[oa * m * k..(oa + 1) * m * k],
+            k,
             &b[ob * k * n..(ob + 1) * k * n],
             (m, k, n),
             false,
-        );
+            &mut || interrupt::check(WHAT),
+        )?;
     }
-    out
+    Ok(out)
 }
 
 /// NumPy's `matmul(a, b)`. Two 1-D operands give a 0-d array (the inner product).
@@ -141,12 +206,17 @@ pub fn matmul(a: &NdArray, b: &NdArray) -> Result<NdArray, LinAlgError> {
     crate::nd::store::check_memory((p.out.iter().product::<usize>() * 16) as u64)?;
     let dtype = product_dtype(a.dtype(), b.dtype());
     let (a, b) = (a.astype(dtype)?, b.astype(dtype)?);
+    let stopped = |e: Interrupted| LinAlgError::Nd(NdError::Interrupted(e));
     Ok(match dtype {
-        DType::F32 => {
-            NdArray::from_vec(&p.out, run(&p, a.as_slice::<f32>().expect("f32"), b.as_slice::<f32>().expect("f32")))
-        }
-        DType::C128 => Cx::array(&p.out, run(&p, &Cx::elems(&a), &Cx::elems(&b))),
-        _ => NdArray::from_vec(&p.out, run(&p, a.as_slice::<f64>().expect("f64"), b.as_slice::<f64>().expect("f64"))),
+        DType::F32 => NdArray::from_vec(
+            &p.out,
+            run(&p, a.as_slice::<f32>().expect("f32"), b.as_slice::<f32>().expect("f32")).map_err(stopped)?,
+        ),
+        DType::C128 => Cx::array(&p.out, run(&p, &Cx::elems(&a), &Cx::elems(&b)).map_err(stopped)?),
+        _ => NdArray::from_vec(
+            &p.out,
+            run(&p, a.as_slice::<f64>().expect("f64"), b.as_slice::<f64>().expect("f64")).map_err(stopped)?,
+        ),
     })
 }
 
@@ -216,4 +286,44 @@ pub fn eye(n: usize, m: usize, k: i64, dtype: DType) -> Result<NdArray, LinAlgEr
 /// `a` with its axes in the order `axes`, copied into standard layout.
 pub fn permuted(a: &NdArray, axes: &[usize]) -> NdArray {
     crate::dispatch_store!(a.store(), x => NdArray::from_ndarray(x.view().permuted_axes(ndarray::IxDyn(axes)).as_standard_layout().into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A product cut into pieces (rows and inner axis, with ragged ends) is the product
+    /// of one call, up to rounding (the inner sums are split); accumulating adds to `c`;
+    /// a `stop` error ends it.
+    #[test]
+    fn a_product_in_pieces_is_the_product() {
+        let (m, k, n) = (150, 700, 37);
+        let a: Vec<f64> = (0..m * (k + 3)).map(|i| ((i * 7919) % 1000) as f64 / 500.0 - 1.0).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| ((i * 104729) % 1000) as f64 / 500.0 - 1.0).collect();
+        let mut want = vec![1.0; m * n];
+        gemm_strided(&mut want, &a, k + 3, &b, (m, k, n), true);
+        let mut got = vec![1.0; m * n];
+        let mut calls = 0;
+        let mut count = || {
+            calls += 1;
+            Ok(())
+        };
+        cut(&mut got, &a, k + 3, &b, (m, k, n), true, &mut count, 64 * 256 * n).unwrap();
+        assert!(calls > 4, "{calls} pieces");
+        let worst = want.iter().zip(&got).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+        assert!(worst < 1e-10, "differs by {worst}");
+        let mut left = 2;
+        let mut stop = || {
+            left -= 1;
+            if left == 0 {
+                Err(Interrupted { what: WHAT })
+            } else {
+                Ok(())
+            }
+        };
+        assert_eq!(
+            cut(&mut got, &a, k + 3, &b, (m, k, n), false, &mut stop, 64 * 256 * n),
+            Err(Interrupted { what: WHAT })
+        );
+    }
 }

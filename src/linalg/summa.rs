@@ -32,10 +32,13 @@
 
 use crate::distarray::ops;
 use crate::distarray::{exchange, AxisDist, Comm, DaError, DistArray, Distribution};
-use crate::linalg::product::{gemm, gemm_strided, product_dtype};
+use crate::interrupt::{self, Interrupted};
+use crate::linalg::product::{gemm, gemm_pieces, product_dtype, WHAT};
 use crate::linalg::LinAlgError;
 use crate::nd::{BinOp, DType, NdArray, Scalar, Stored, UnOp, C64};
 use crate::protocol::Value;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::mpsc::RecvTimeoutError;
 
 /// The widest panel of the inner axis SUMMA multiplies at once.
 pub const PANEL: usize = 512;
@@ -313,29 +316,50 @@ fn summa<T: Stored + faer::traits::ComplexField + Send + Sync>(
     let s = Summa { grid: da.grid(), k, pr, pc, i, j, mi, nj, a_start, a_cols, b_start, ae, be };
     let mut out = vec![faer::traits::math_utils::zero::<T>(); mi * nj];
     let panels = panels(k, pr, pc);
-    let multiply = |out: &mut [T], job: &Job<'_, T>, first: bool| {
-        gemm_strided(out, &job.a, job.a_stride, &job.b, (mi, job.w, nj), !first);
+    let multiply = |out: &mut [T], job: &Job<'_, T>, first: bool, stop: &mut dyn FnMut() -> Result<(), Interrupted>| {
+        gemm_pieces(out, &job.a, job.a_stride, &job.b, (mi, job.w, nj), !first, stop)
     };
     if p == 1 || !comm.compute_aside() {
         for (t, &panel) in panels.iter().enumerate() {
             let job = s.fetch(comm, panel)?;
-            multiply(&mut out, &job, t == 0);
+            multiply(&mut out, &job, t == 0, &mut || interrupt::check(WHAT))?;
         }
     } else {
         // A helper thread multiplies panel t while this thread fetches panel t + 1. The
-        // helper never communicates; used panels come back here to be dropped.
+        // helper never communicates; used panels come back here to be dropped. Waiting
+        // for it, this thread watches for an interrupt, and on one tells the helper to
+        // stop at its next piece of GEMM (`cancel`).
+        let cancel = AtomicBool::new(false);
         std::thread::scope(|scope| -> Result<(), DaError> {
             let (to_helper, jobs) = std::sync::mpsc::channel::<(Job<'_, T>, bool)>();
             let (done_tx, done) = std::sync::mpsc::channel::<Job<'_, T>>();
             let out = &mut out;
+            let cancel = &cancel;
             scope.spawn(move || {
+                let mut stop = || match cancel.load(AtomicOrdering::Relaxed) {
+                    true => Err(Interrupted { what: WHAT }),
+                    false => Ok(()),
+                };
                 for (job, first) in jobs {
-                    multiply(out, &job, first);
-                    if done_tx.send(job).is_err() {
+                    if multiply(out, &job, first, &mut stop).is_err() || done_tx.send(job).is_err() {
                         return;
                     }
                 }
             });
+            let wait = |done: &std::sync::mpsc::Receiver<Job<'_, T>>| -> Result<bool, DaError> {
+                loop {
+                    match done.recv_timeout(std::time::Duration::from_millis(1)) {
+                        Ok(_) => return Ok(true),
+                        Err(RecvTimeoutError::Disconnected) => return Ok(false),
+                        Err(RecvTimeoutError::Timeout) => {
+                            if let Err(e) = interrupt::check(WHAT) {
+                                cancel.store(true, AtomicOrdering::Relaxed);
+                                return Err(e.into());
+                            }
+                        }
+                    }
+                }
+            };
             let mut next = match panels.first() {
                 Some(&panel) => Some(s.fetch(comm, panel)?),
                 None => None,
@@ -346,9 +370,15 @@ fn summa<T: Stored + faer::traits::ComplexField + Send + Sync>(
                     break;
                 }
                 if let Some(&panel) = panels.get(t + 1) {
-                    next = Some(s.fetch(comm, panel)?);
+                    match s.fetch(comm, panel) {
+                        Ok(job) => next = Some(job),
+                        Err(e) => {
+                            cancel.store(true, AtomicOrdering::Relaxed);
+                            return Err(e);
+                        }
+                    }
                 }
-                if done.recv().is_err() {
+                if !wait(&done)? {
                     break;
                 }
             }

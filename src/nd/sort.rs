@@ -13,6 +13,7 @@
 
 use super::radix::{self, RadixKey};
 use super::{checked_axis, store, NdArray, NdError, Stored, C64};
+use crate::interrupt::Interrupted;
 use std::cmp::Ordering;
 
 /// The orders of an element type.
@@ -26,12 +27,12 @@ pub trait Order: Stored {
         self.np_cmp(other) == Ordering::Equal
     }
     /// Sorts `v` stably in NumPy's order (`scratch`: a buffer the sort may grow and reuse).
-    fn sort_stable(v: &mut [Self], _scratch: &mut Vec<Self>) {
-        v.sort_by(Self::np_cmp);
+    fn sort_stable(v: &mut [Self], _scratch: &mut Vec<Self>) -> Result<(), Interrupted> {
+        radix::sort_stable_by(v, Self::np_cmp)
     }
     /// Sorts `(value, index)` pairs stably by value in NumPy's order.
-    fn sort_pairs_stable(v: &mut [(Self, i64)], _scratch: &mut Vec<(Self, i64)>) {
-        v.sort_by(|a, b| a.0.np_cmp(&b.0));
+    fn sort_pairs_stable(v: &mut [(Self, i64)], _scratch: &mut Vec<(Self, i64)>) -> Result<(), Interrupted> {
+        radix::sort_stable_by(v, |a, b| a.0.np_cmp(&b.0))
     }
     /// What tells apart elements NumPy's order takes as equal, in `v`: whether it holds
     /// `-0.0`, whether `+0.0`, the smallest and the largest NaN bit pattern (as i64;
@@ -66,12 +67,12 @@ macro_rules! int_order {
             fn total_cmp(&self, other: &Self) -> Ordering {
                 self.cmp(other)
             }
-            fn sort_stable(v: &mut [Self], _scratch: &mut Vec<Self>) {
+            fn sort_stable(v: &mut [Self], scratch: &mut Vec<Self>) -> Result<(), Interrupted> {
                 // Equal integers are the same bits: no order among them can show.
-                v.sort_unstable_by_key(|x| x.key());
+                radix::sort_unstable_by_key(v, scratch, |x| x.key())
             }
-            fn sort_pairs_stable(v: &mut [(Self, i64)], scratch: &mut Vec<(Self, i64)>) {
-                radix::sort_pairs::<$t, { <$t as RadixKey>::BYTES }>(v, scratch);
+            fn sort_pairs_stable(v: &mut [(Self, i64)], scratch: &mut Vec<(Self, i64)>) -> Result<(), Interrupted> {
+                radix::sort_pairs::<$t, { <$t as RadixKey>::BYTES }>(v, scratch)
             }
         }
     )*};
@@ -100,17 +101,17 @@ macro_rules! float_order {
                     (false, true) => Ordering::Less,
                 }
             }
-            fn sort_stable(v: &mut [Self], scratch: &mut Vec<Self>) {
+            fn sort_stable(v: &mut [Self], scratch: &mut Vec<Self>) -> Result<(), Interrupted> {
                 if ties_show([&Self::tie_summary(v)[..]]) {
-                    radix::sort::<$t, { <$t as RadixKey>::BYTES }>(v, scratch);
+                    radix::sort::<$t, { <$t as RadixKey>::BYTES }>(v, scratch)
                 } else {
                     // Elements NumPy takes as equal are the same bits: the unstable sort
                     // by key gives the stable sort's result, and is faster here.
-                    v.sort_unstable_by_key(|x| x.key());
+                    radix::sort_unstable_by_key(v, scratch, |x| x.key())
                 }
             }
-            fn sort_pairs_stable(v: &mut [(Self, i64)], scratch: &mut Vec<(Self, i64)>) {
-                radix::sort_pairs::<$t, { <$t as RadixKey>::BYTES }>(v, scratch);
+            fn sort_pairs_stable(v: &mut [(Self, i64)], scratch: &mut Vec<(Self, i64)>) -> Result<(), Interrupted> {
+                radix::sort_pairs::<$t, { <$t as RadixKey>::BYTES }>(v, scratch)
             }
             fn tie_summary(v: &[Self]) -> [i64; 4] {
                 let mut s = [0, 0, i64::MAX, i64::MIN];
@@ -150,39 +151,36 @@ pub fn lanes(shape: &[usize], axis: usize) -> (usize, usize, usize) {
 }
 
 /// Applies `f` to every lane of `data` along `axis` (given as `lanes`), in place.
-fn each_lane<T: Copy + Default>(data: &mut [T], (outer, n, inner): (usize, usize, usize), mut f: impl FnMut(&mut [T])) {
+fn each_lane<T: Copy + Default>(
+    data: &mut [T],
+    (outer, n, inner): (usize, usize, usize),
+    mut f: impl FnMut(&mut [T]) -> Result<(), Interrupted>,
+) -> Result<(), Interrupted> {
     if inner == 1 {
-        data.chunks_exact_mut(n.max(1)).for_each(f);
-        return;
+        return data.chunks_exact_mut(n.max(1)).try_for_each(f);
     }
     let mut buf = vec![T::default(); n];
     for o in 0..outer {
         for i in 0..inner {
             let base = o * n * inner + i;
             (0..n).for_each(|j| buf[j] = data[base + j * inner]);
-            f(&mut buf);
+            f(&mut buf)?;
             (0..n).for_each(|j| data[base + j * inner] = buf[j]);
         }
     }
+    Ok(())
 }
 
-/// The indices that sort `lane` stably in NumPy's order.
-pub fn argsort_slice<T: Order>(lane: &[T], out: &mut [i64]) {
-    let mut pairs: Vec<(T, i64)> = lane.iter().copied().zip(0..).collect();
-    T::sort_pairs_stable(&mut pairs, &mut Vec::new());
-    out.iter_mut().zip(&pairs).for_each(|(o, p)| *o = p.1);
-}
-
-fn sorted<T: Order>(a: &NdArray, axis: usize) -> NdArray {
+fn sorted<T: Order>(a: &NdArray, axis: usize) -> Result<NdArray, Interrupted> {
     let mut data = a.as_slice::<T>().expect("dtype").to_vec();
     if !data.is_empty() {
         let mut scratch = Vec::new();
-        each_lane(&mut data, lanes(a.shape(), axis), |lane| T::sort_stable(lane, &mut scratch));
+        each_lane(&mut data, lanes(a.shape(), axis), |lane| T::sort_stable(lane, &mut scratch))?;
     }
-    NdArray::from_vec(a.shape(), data)
+    Ok(NdArray::from_vec(a.shape(), data))
 }
 
-fn argsorted<T: Order>(a: &NdArray, axis: usize) -> NdArray {
+fn argsorted<T: Order>(a: &NdArray, axis: usize) -> Result<NdArray, Interrupted> {
     let src = a.as_slice::<T>().expect("dtype");
     let (outer, n, inner) = lanes(a.shape(), axis);
     let mut out = store::zeroed::<i64>(src.len());
@@ -192,11 +190,11 @@ fn argsorted<T: Order>(a: &NdArray, axis: usize) -> NdArray {
             let base = o * n * inner + i;
             pairs.clear();
             pairs.extend((0..n).map(|j| (src[base + j * inner], j as i64)));
-            T::sort_pairs_stable(&mut pairs, &mut scratch);
+            T::sort_pairs_stable(&mut pairs, &mut scratch)?;
             (0..n).for_each(|j| out[base + j * inner] = pairs[j].1);
         }
     }
-    NdArray::from_vec(a.shape(), out)
+    Ok(NdArray::from_vec(a.shape(), out))
 }
 
 /// Sorted runs of equal values: each distinct value once, with how often it occurs.
@@ -218,25 +216,25 @@ impl NdArray {
     /// A sorted copy along `axis` (stable, NaN last).
     pub fn sort(&self, axis: i64) -> Result<NdArray, NdError> {
         let axis = checked_axis(axis, self.ndim())?;
-        Ok(dispatch_dtype!(self.dtype(), T => sorted::<T>(self, axis)))
+        Ok(dispatch_dtype!(self.dtype(), T => sorted::<T>(self, axis))?)
     }
 
     /// The indices (i64) that sort each lane along `axis` (stable, NaN last).
     pub fn argsort(&self, axis: i64) -> Result<NdArray, NdError> {
         let axis = checked_axis(axis, self.ndim())?;
-        Ok(dispatch_dtype!(self.dtype(), T => argsorted::<T>(self, axis)))
+        Ok(dispatch_dtype!(self.dtype(), T => argsorted::<T>(self, axis))?)
     }
 
     /// The distinct values of the flattened array, sorted, and how often each occurs
     /// (NaNs count as one value, as NumPy's `equal_nan=True`).
-    pub fn unique(&self) -> (NdArray, NdArray) {
+    pub fn unique(&self) -> Result<(NdArray, NdArray), NdError> {
         let flat = self.reshape(&[self.size()]).expect("same size");
-        let s = flat.sort(0).expect("1-d");
-        dispatch_store!(s.store(), a => {
+        let s = flat.sort(0)?;
+        Ok(dispatch_store!(s.store(), a => {
             let (v, c) = unique_sorted(a.as_slice().expect("standard layout"));
             let n = v.len();
             (NdArray::from_vec(&[n], v), NdArray::from_vec(&[n], c))
-        })
+        }))
     }
 
     /// Where each of `v`'s elements would be inserted into this sorted 1-d array to keep

@@ -69,7 +69,7 @@ fn read_part(path: &str, opts: &ReadOpts, start: u64, rank: usize, p: usize) -> 
     let mut bytes = vec![0; end.saturating_sub(begin) as usize];
     file::read_exact_at(path, &f, &mut bytes, begin)?;
     let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
-    let mut parsed = text::parse(&bytes, opts);
+    let mut parsed = text::parse(&bytes, opts).map_err(IoError::Interrupted)?;
     let values = std::mem::take(&mut parsed.values);
     Ok((Part { values, newlines, parsed }, len))
 }

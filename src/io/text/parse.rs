@@ -9,6 +9,7 @@
 //! is part of neither field nor number. Line numbers in the result are local to the
 //! chunk (1-based), so the parallel reader can add the lines before it.
 
+use crate::interrupt::{Interrupted, Meter};
 use crate::io::error::IoError;
 
 /// How to read a text file (NumPy's option names).
@@ -109,12 +110,18 @@ struct Rows<'o> {
     opts: &'o ReadOpts,
     out: Parsed,
     limit: usize,
+    meter: Meter,
+    stopped: Option<Interrupted>,
 }
 
 impl Rows<'_> {
     /// Adds one row of `fields` found on local line `line`; false when reading stops.
     fn add(&mut self, line: usize, row: &[&[u8]]) -> bool {
         if self.out.rows >= self.limit {
+            return false;
+        }
+        if let Err(e) = self.meter.tick(row.len()) {
+            self.stopped = Some(e);
             return false;
         }
         let n = row.len();
@@ -168,10 +175,12 @@ fn reuse<'b>(mut v: Vec<&[u8]>) -> Vec<&'b [u8]> {
     v.into_iter().map(|_| -> &'b [u8] { unreachable!("the vector is empty") }).collect()
 }
 
-/// Parses a chunk of whole lines (the last may lack its newline).
-pub fn parse(chunk: &[u8], opts: &ReadOpts) -> Parsed {
+/// Parses a chunk of whole lines (the last may lack its newline); fails only when the
+/// request is interrupted (bad lines are [`Parsed::error`]).
+pub fn parse(chunk: &[u8], opts: &ReadOpts) -> Result<Parsed, Interrupted> {
     let limit = opts.max_rows.unwrap_or(usize::MAX);
-    let mut rows = Rows { opts, out: Parsed::default(), limit };
+    let meter = Meter::new("a text file's parse");
+    let mut rows = Rows { opts, out: Parsed::default(), limit, meter, stopped: None };
     match opts.delimiter {
         None => {
             let mut fs: Vec<&[u8]> = Vec::new();
@@ -240,7 +249,10 @@ pub fn parse(chunk: &[u8], opts: &ReadOpts) -> Parsed {
             }
         }
     }
-    rows.out
+    match rows.stopped {
+        Some(e) => Err(e),
+        None => Ok(rows.out),
+    }
 }
 
 /// The byte offset after the first `n` lines of `bytes` (its length if it has fewer).
@@ -280,7 +292,7 @@ pub fn no_data(path: &str, len: u64) -> IoError {
 pub fn load(path: &str, opts: &ReadOpts) -> Result<(Vec<usize>, Vec<f64>), IoError> {
     let bytes = std::fs::read(path).map_err(|e| IoError::os(path, "open", &e))?;
     let start = after_lines(&bytes, opts.skiprows);
-    let p = parse(&bytes[start..], opts);
+    let p = parse(&bytes[start..], opts).map_err(IoError::Interrupted)?;
     if let Some(e) = &p.error {
         return Err(e.in_file(path, opts.skiprows));
     }
@@ -295,11 +307,11 @@ mod tests {
     #[test]
     fn lines_parse_with_comments_and_delimiters() {
         let o = ReadOpts { delimiter: Some(b','), ..Default::default() };
-        let p = parse(b"# h\n1,2\n\n3, 4 # c\n", &o);
+        let p = parse(b"# h\n1,2\n\n3, 4 # c\n", &o).unwrap();
         assert_eq!((p.rows, p.cols, p.values.clone()), (2, Some(2), vec![1.0, 2.0, 3.0, 4.0]));
-        let p = parse(b"1 2\n3  4\t5\n", &ReadOpts::default());
+        let p = parse(b"1 2\n3  4\t5\n", &ReadOpts::default()).unwrap();
         assert_eq!(p.error.unwrap(), LineError { line: 2, column: 0, reason: fields_reason(3, 2) });
-        let p = parse(b"1,2\n3,x\n", &o);
+        let p = parse(b"1,2\n3,x\n", &o).unwrap();
         assert_eq!(p.error.unwrap().column, 2);
         assert_eq!(squeeze(1, 1, 0), Vec::<usize>::new());
         assert_eq!(squeeze(1, 3, 0), vec![3]);
