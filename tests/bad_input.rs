@@ -60,6 +60,11 @@ const ROWS: &[(&str, &str)] = &[
     ("px(\"nd::arange(3).summ()\")", "FunctionNotFound: Function not found: summ (NdArray); did you mean sum?"),
     ("nd::save_npz(\"/tmp/x.npz\", 5)", "nd::save_npz does not take (string, i64); it takes (string, map)"),
     ("[1].push()", "the forms that exist: (array, any)"),
+    ("push(42)", "push does not take (i64); use push(#{name: value} [, targets])"),
+    ("let v = [1]; v.frobnicate()", "Function not found: frobnicate (array): no function of that name exists here"),
+    ("nd::zeros([2]) + [1, 2]", "+ does not take (NdArray, array); with an NdArray it takes (NdArray, NdArray) or"),
+    ("px(\"da::zeros([2]) * [1, 2]\")", "a Rhai array becomes an NdArray with nd::array([...])"),
+    ("px(\"let q = da::random([3, 2]); da::matmul(q, q.T).shape[7]\")", "out of bounds"),
     (
         "px(\"let w = dd::new(\\\"bw1\\\"); w.get(1, 2, 3)\")",
         "get does not take (DistDict, i64, i64, i64); it takes (DistDict, any, any)",

@@ -3,8 +3,10 @@
 //!
 //! When functions of the name exist, the message lists the argument types they take
 //! (`nd::zeros does not take (string); it takes (array) or (array, string)`); when none
-//! does, it keeps Rhai's text and adds the registered names closest to the one typed
-//! (`did you mean nd::zeros?`). Both are read from the engine's own function table, so
+//! does, it adds the registered names closest to the one typed (`did you mean
+//! nd::zeros?`), or says that no function of the name exists. An operator with an
+//! NdArray or DistArray operand lists the operand types it takes with that type (other
+//! operators keep Rhai's text, which names both operand types). Both are read from the engine's own function table, so
 //! every function added later is covered without a list to keep up to date.
 
 use crate::distarray::DistArray;
@@ -23,14 +25,44 @@ pub fn explain(engine: &Engine, err: &EvalAltResult) -> Option<String> {
     let EvalAltResult::ErrorFunctionNotFound(sig, _) = err else { return None };
     let (name, args) = split_signature(sig);
     if !name.starts_with(|c: char| c.is_alphabetic() || c == '_') {
-        return None; // an operator: Rhai's text names both operand types already
+        return operator(engine, name, &args);
     }
     let table = functions(engine);
     if let Some(forms) = forms_in(&table, name) {
         return Some(format!("{name} does not take {args}; it takes {forms}"));
     }
     let near = closest(name, table.iter().map(|(n, _)| n.as_str()));
-    (!near.is_empty()).then(|| format!("Function not found: {name} {args}; did you mean {}?", near.join(" or ")))
+    Some(match near.is_empty() {
+        true => format!("Function not found: {name} {args}: no function of that name exists here"),
+        false => format!("Function not found: {name} {args}; did you mean {}?", near.join(" or ")),
+    })
+}
+
+/// The types an array operand of pshell's is named by in messages.
+const ARRAY_TYPES: [&str; 2] = ["NdArray", "DistArray"];
+
+/// For an operator with an NdArray or DistArray operand, the operand types it takes with
+/// that type (Rhai's text names only the ones given); `None` keeps Rhai's text.
+fn operator(engine: &Engine, op: &str, args: &str) -> Option<String> {
+    let given: Vec<&str> = args.trim_start_matches('(').trim_end_matches(')').split(", ").collect();
+    let ours = *given.iter().find(|t| ARRAY_TYPES.contains(t))?;
+    let mut forms: Vec<String> = table(engine, true)
+        .into_iter()
+        .filter(|(n, f)| n == op && f.trim_start_matches('(').trim_end_matches(')').split(", ").any(|t| t == ours))
+        .map(|(_, f)| f)
+        .collect();
+    forms.sort_unstable();
+    forms.dedup();
+    if forms.is_empty() {
+        return None;
+    }
+    let forms: Vec<&str> = forms.iter().map(|f| f.as_str()).collect();
+    let advice = match given.contains(&"array") {
+        true => "; a Rhai array becomes an NdArray with nd::array([...])",
+        false => "",
+    };
+    let article = if ours == "NdArray" { "an" } else { "a" };
+    Some(format!("{op} does not take {args}; with {article} {ours} it takes {}{advice}", list(&forms)))
 }
 
 /// `"push (i64, array)"` → `("push", "(i64, array)")`, a string argument written as
@@ -68,13 +100,19 @@ fn list(forms: &[&str]) -> String {
 /// Every callable function as `(path, "(types)")`; a method appears with its receiver
 /// as the first type, as Rhai's own message writes it.
 fn functions(engine: &Engine) -> Vec<(String, String)> {
+    table(engine, false)
+}
+
+/// [`functions`], or with `operators` the operators alone.
+fn table(engine: &Engine, operators: bool) -> Vec<(String, String)> {
     let names = type_names(engine);
     engine.collect_fn_metadata(
         None,
         |info| {
             let name = info.metadata.name.as_str();
-            if name.contains('$') || !name.starts_with(|c: char| c.is_alphabetic() || c == '_') {
-                return None; // getters, setters, indexers and operators
+            let is_operator = !name.starts_with(|c: char| c.is_alphabetic() || c == '_');
+            if name.contains('$') || is_operator != operators {
+                return None; // getters, setters and indexers; operators or the rest
             }
             let path = if info.namespace.is_empty() { name.to_string() } else { format!("{}::{name}", info.namespace) };
             let types: Vec<&str> = info
@@ -147,6 +185,8 @@ mod tests {
         let mut e = Engine::new();
         e.register_fn("scale", |x: FLOAT, by: INT| x * by as FLOAT);
         e.register_fn("scale", |x: Array| x);
+        e.register_type_with_name::<NdArray>("NdArray");
+        e.register_fn("+", |x: NdArray, _y: FLOAT| x);
         e
     }
 
@@ -164,8 +204,15 @@ mod tests {
     fn unknown_names_get_the_nearest_ones() {
         let m = missing(&engine(), "scal (f64)").unwrap();
         assert!(m.starts_with("Function not found: scal (f64); did you mean scale"), "{m}");
-        assert!(missing(&engine(), "completely_unknown_thing ()").is_none());
-        assert!(missing(&engine(), "- (string, i64)").is_none(), "operators keep Rhai's message");
+        let m = missing(&engine(), "completely_unknown_thing ()").unwrap();
+        assert_eq!(m, "Function not found: completely_unknown_thing (): no function of that name exists here");
+        assert!(missing(&engine(), "- (string, i64)").is_none(), "operators of Rhai's types keep Rhai's message");
+        let m = missing(&engine(), "+ (NdArray, array)").unwrap();
+        assert_eq!(
+            m,
+            "+ does not take (NdArray, array); with an NdArray it takes (NdArray, f64); \
+             a Rhai array becomes an NdArray with nd::array([...])"
+        );
         let m = missing(&engine(), "scale (&str | ImmutableString | String, i64)").unwrap();
         assert!(m.starts_with("scale does not take (string, i64);"), "{m}");
     }

@@ -40,8 +40,12 @@ pub fn explain(engine: &Engine, err: &EvalAltResult) -> Option<String> {
         EvalAltResult::ErrorFunctionNotFound(sig, _) => {
             let (name, args) = split_signature(sig);
             if let Some((_, usage)) = USAGE.iter().find(|(n, _)| *n == name) {
-                // Rhai has functions of some of these names too (`push` on arrays).
-                let all = signatures::forms(engine, name).map(|f| format!(" (the forms that exist: {f})"));
+                // Rhai has methods of some of these names (`push` on arrays): listed when
+                // the call looks like one (an array or blob first), not otherwise.
+                let method = args.starts_with("(array") || args.starts_with("(blob");
+                let all = signatures::forms(engine, name)
+                    .filter(|_| method)
+                    .map(|f| format!(" (the forms that exist: {f})"));
                 return Some(format!("{name} does not take {args}; use {usage}{}", all.unwrap_or_default()));
             }
             if ENGINE_FUNCTIONS.contains(&name) && !args.starts_with("(NdArray") && !args.starts_with("(DistArray") {
@@ -77,6 +81,6 @@ mod tests {
         let m = explain(&Engine::new(), &EvalAltResult::ErrorModuleNotFound("da".into(), Position::NONE)).unwrap();
         assert!(m.contains("module da lives on the engines") && m.contains("px("), "{m}");
         assert!(explain(&Engine::new(), &EvalAltResult::ErrorModuleNotFound("foo".into(), Position::NONE)).is_none());
-        assert!(missing("frobnicate (array)").is_none(), "other names keep Rhai's message");
+        assert!(missing("frobnicate (array)").unwrap().contains("no function of that name exists"));
     }
 }
