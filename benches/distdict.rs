@@ -9,6 +9,9 @@
 //! MPI, where rank 0 measures and prints. Each line ends with the target and PASS or
 //! MISS (INFO: context). Nothing fails on a MISS.
 
+mod common;
+
+use common::verdict;
 use pshell::client::Client;
 use pshell::distdict::{access, Key};
 use pshell::protocol::Value;
@@ -25,14 +28,6 @@ struct Targets {
     batch: f64,
     read_us: f64,
     add: Option<f64>,
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "PASS"
-    } else {
-        "MISS"
-    }
 }
 
 /// Runs `code` on every engine; each returns seconds; the slowest counts.
@@ -159,7 +154,7 @@ fn run(client: &mut Client, transport: &str, t: Targets) {
 }
 
 fn main() {
-    if std::env::var("OMPI_COMM_WORLD_SIZE").is_ok() || std::env::var("PMI_SIZE").is_ok() {
+    if common::under_mpi() {
         return mpi_main();
     }
     use pshell::runner::EngineConfig;
@@ -179,21 +174,8 @@ fn mpi_main() {
 
 #[cfg(feature = "mpi")]
 fn mpi_main() {
-    use pshell::runner::EngineConfig;
-    use pshell::transport::mpi::{start, Role};
-    let (role, transport) = match start() {
-        Ok(started) => started,
-        Err(msg) => {
-            println!("DistDict MPI benchmark: {msg}. Run it under `mpirun -n 3`.");
-            return;
-        }
-    };
-    match role {
-        Role::Engine => pshell::runner::run(Box::new(transport), EngineConfig::default()),
-        Role::Console => {
-            let mut client = Client::connect(Box::new(transport), Box::new(|_| {})).expect("engines say hello");
-            run(&mut client, "MPI", Targets { batch: 2e6, read_us: 60.0, add: None });
-            client.shutdown();
-        }
+    if let Some(mut client) = common::mpi_console("DistDict MPI benchmark") {
+        run(&mut client, "MPI", Targets { batch: 2e6, read_us: 60.0, add: None });
+        client.shutdown();
     }
 }

@@ -152,28 +152,14 @@ fn gemm_size() -> usize {
 /// Under `mpirun -n 3` (2 engines): the GEMM rows over the MPI transport.
 #[cfg(feature = "mpi")]
 fn mpi_main() {
-    use pshell::runner;
-    use pshell::transport::mpi::{start, Role};
-    let (role, transport) = match start() {
-        Ok(started) => started,
-        Err(msg) => {
-            println!("MPI linalg benchmark: {msg}. Run it under `mpirun -n 3`.");
-            return;
-        }
-    };
-    match role {
-        Role::Engine => runner::run(Box::new(transport), EngineConfig::default()),
-        Role::Console => {
-            let mut client = Client::connect(Box::new(transport), Box::new(|_| {})).expect("engines start");
-            let (_, per_core) = peak();
-            gemm_rows(&mut client, "MPI", gemm_size(), per_core);
-        }
+    if let Some(mut client) = common::mpi_console("MPI linalg benchmark") {
+        let (_, per_core) = peak();
+        gemm_rows(&mut client, "MPI", gemm_size(), per_core);
     }
 }
 
 fn main() {
-    let under_mpi = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"].iter().any(|v| std::env::var(v).is_ok());
-    if under_mpi {
+    if common::under_mpi() {
         #[cfg(feature = "mpi")]
         mpi_main();
         #[cfg(not(feature = "mpi"))]

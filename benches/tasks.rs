@@ -257,8 +257,7 @@ fn mpi_main() {
 }
 
 fn main() {
-    let under_mpi = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"].iter().any(|v| std::env::var(v).is_ok());
-    if under_mpi {
+    if pshell::launch::mpi_launch_size().is_some() {
         #[cfg(feature = "mpi")]
         mpi_main();
         #[cfg(not(feature = "mpi"))]

@@ -159,38 +159,36 @@ mod tests {
         assert_eq!(check("a"), Ok(()));
     }
 
-    #[test]
-    fn a_meter_checks_once_per_span_of_work() {
+    /// A watch of request 1 whose probe never trips and counts its calls.
+    fn counting_watch() -> (Rc<Cell<usize>>, Watching) {
         let calls = Rc::new(Cell::new(0));
         let c = calls.clone();
-        let _guard = watch(
+        let guard = watch(
             1,
             Rc::new(move || {
                 c.set(c.get() + 1);
                 0
             }),
         );
+        (calls, guard)
+    }
+
+    #[test]
+    fn a_meter_checks_once_per_span_of_work() {
+        let (calls, _guard) = counting_watch();
         let mut m = Meter::new("k");
-        for _ in 0..Meter::PER / 4 {
-            m.tick(4).unwrap();
-            // Spaced out in time too: each tick past a span may probe.
-            std::thread::sleep(Duration::ZERO);
+        // Ticks of an eighth of a span, each past the probes' spacing in time: the
+        // first tick checks, and the next check comes a whole span later.
+        for _ in 0..16 {
+            m.tick(Meter::PER / 8).unwrap();
+            std::thread::sleep(EVERY);
         }
-        m.tick(1).unwrap();
-        assert!(calls.get() <= 2, "{} probes for two spans of work", calls.get());
+        assert_eq!(calls.get(), 2, "probes for two spans of work");
     }
 
     #[test]
     fn probes_are_spaced_out() {
-        let calls = Rc::new(Cell::new(0));
-        let c = calls.clone();
-        let _guard = watch(
-            1,
-            Rc::new(move || {
-                c.set(c.get() + 1);
-                0
-            }),
-        );
+        let (calls, _guard) = counting_watch();
         for _ in 0..1000 {
             check("k").unwrap();
         }

@@ -221,3 +221,30 @@ pub fn engines_time(client: &mut Client, code: &str) -> f64 {
         })
         .fold(0.0, f64::max)
 }
+
+/// Whether an MPI launcher started this bench (the test `pshell` itself uses).
+pub fn under_mpi() -> bool {
+    pshell::launch::mpi_launch_size().is_some()
+}
+
+/// Under `mpirun`: an engine rank serves until the console is done (`None`); the console
+/// rank gets its client. `None` with a message when MPI does not start; `what` names the
+/// bench in it.
+#[cfg(feature = "mpi")]
+pub fn mpi_console(what: &str) -> Option<Client> {
+    use pshell::transport::mpi::{start, Role};
+    let (role, transport) = match start() {
+        Ok(started) => started,
+        Err(msg) => {
+            println!("{what}: {msg}. Run it under `mpirun -n 3`.");
+            return None;
+        }
+    };
+    match role {
+        Role::Engine => {
+            pshell::runner::run(Box::new(transport), pshell::runner::EngineConfig::default());
+            None
+        }
+        Role::Console => Some(Client::connect(Box::new(transport), Box::new(|_| {})).expect("engines say hello")),
+    }
+}

@@ -30,8 +30,8 @@ use std::cmp::Ordering;
 /// What an interrupted sort reports.
 const WHAT: &str = "a sort";
 
-/// Elements between two interrupt checks in a pass.
-pub const CHECK: usize = 1 << 16;
+/// Elements between two interrupt checks in a pass (as a [`interrupt::Meter`]'s).
+const CHECK: usize = interrupt::Meter::PER;
 
 /// The longest run sorted in one call (a few milliseconds of work).
 pub const PIECE: usize = 1 << 18;
